@@ -1,0 +1,22 @@
+# Every third-party dependency, found from the system (Debian packages; scripts/setup.sh installs them).
+include(OnnxRuntime)
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)    # tokenizer pre-split regex (Unicode)
+pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)     # torch.save zip archives
+pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)     # audio file I/O
+pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)           # resampling to 44.1 kHz
+find_package(ZLIB REQUIRED)                                     # crc32 of zip records
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)                # base64, sha256
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(CpuFeatures REQUIRED)                              # ISA detection (Google cpu_features)
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)                                     # ModelProto classes + checker for the converter
+find_package(Threads REQUIRED)
+if(FISHTTS_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(FISHTTS_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

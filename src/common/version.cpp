@@ -1,0 +1,7 @@
+#include "common/version.h"
+
+namespace fishtts {
+
+const char* version() { return FISHTTS_VERSION; }
+
+}  // namespace fishtts

@@ -1,0 +1,37 @@
+// The "hardware tier": how the engine configures itself for a machine. A pure function of the detected
+// CpuInfo plus user overrides, so the rules can be tested on made-up CPUs. Every choice carries its reason.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "hw/cpu_info.h"
+
+namespace fishtts::hw {
+
+// Weight precision of the transformer graphs (weight-only quantization; activations stay fp32).
+enum class Precision { kFp32, kInt8, kInt4 };
+
+const char* precision_name(Precision p);
+// Parses "fp32" | "int8" | "int4"; throws fishtts::Error(kInvalidArgument) naming the accepted values.
+Precision parse_precision(const std::string& name);
+
+struct SettingsOverrides {
+  int threads = 0;                       // 0 = choose from the hardware
+  std::optional<Precision> precision;    // unset = choose from the ISA
+};
+
+struct EngineSettings {
+  int intra_op_threads = 1;
+  std::string threads_reason;
+  Precision precision = Precision::kFp32;
+  std::string precision_reason;
+  // MatMulNBits accuracy_level: 4 = int8 activations with integer dot products, 1 = fp32 compute.
+  int matmul_accuracy_level = 1;
+  std::string accuracy_reason;
+};
+
+// Throws fishtts::Error(kInvalidArgument) for a negative or absurd thread override.
+EngineSettings choose_settings(const CpuInfo& cpu, const SettingsOverrides& overrides = {});
+
+}  // namespace fishtts::hw

@@ -1,0 +1,10 @@
+// Every subcommand registers itself on the app; one file per subcommand.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace fishtts::cli {
+
+void add_info_command(CLI::App& app);
+
+}  // namespace fishtts::cli
