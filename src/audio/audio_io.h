@@ -1,0 +1,51 @@
+// Audio in and out: any file libsndfile reads (wav, flac, ogg/vorbis/opus, mp3, aiff, ...) to mono float at the
+// codec's rate, and float samples to wav (16-bit PCM or float), flac, mp3 or raw s16le.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace fishtts::audio {
+
+struct DecodeOptions {
+  int target_rate = 44100;     // output rate (the codec's); input at another rate is resampled with soxr
+  double max_seconds = 600.0;  // longer input is an error, checked before decoding the bulk of it
+};
+
+// Decodes `bytes` (a whole audio file) to mono float at options.target_rate: channels are averaged, as
+// upstream does. `name` only labels error messages. Throws fishtts::Error(kBadFormat) for unreadable or empty
+// audio, kOutOfRange for audio longer than max_seconds.
+std::vector<float> decode_audio(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
+                                const std::string& name = "audio");
+std::vector<float> read_audio_file(const std::filesystem::path& path, const DecodeOptions& options = {});
+
+enum class AudioFormat {
+  kWav,       // 16-bit PCM WAV (upstream's output)
+  kWavFloat,  // 32-bit float WAV (no quantisation, for comparisons)
+  kFlac,      // 16-bit FLAC
+  kMp3,       // MPEG layer III (libsndfile >= 1.1 built with LAME)
+  kPcm,       // headerless s16le
+};
+
+// "wav" | "wav-float" | "flac" | "mp3" | "pcm"; throws kInvalidArgument listing the accepted names.
+AudioFormat parse_audio_format(const std::string& name);
+const char* audio_format_name(AudioFormat format);
+// From a file name's extension (.wav, .flac, .mp3, .pcm/.raw); throws kInvalidArgument for others.
+AudioFormat audio_format_for_path(const std::filesystem::path& path);
+// Whether this machine's libsndfile can write the format (mp3 may be missing).
+bool can_encode(AudioFormat format);
+
+// Samples are clipped to [-1, 1] on conversion to integers (libsndfile's clipping mode, as python-soundfile
+// sets it upstream).
+std::vector<std::uint8_t> encode_audio(std::span<const float> samples, int sample_rate, AudioFormat format);
+// Writes atomically: a temporary file in the same folder, then rename, so a crash never leaves half a file.
+void write_audio_file(const std::filesystem::path& path, std::span<const float> samples, int sample_rate,
+                      AudioFormat format);
+
+// Band-limited resampling with soxr (high quality).
+std::vector<float> resample(std::span<const float> samples, double from_rate, double to_rate);
+
+}  // namespace fishtts::audio
