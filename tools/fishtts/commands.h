@@ -6,5 +6,6 @@
 namespace fishtts::cli {
 
 void add_info_command(CLI::App& app);
+void add_tokenize_command(CLI::App& app);
 
 }  // namespace fishtts::cli

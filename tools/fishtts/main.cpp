@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   fishtts::cli::add_info_command(app);
+  fishtts::cli::add_tokenize_command(app);
 
   try {
     app.parse(argc, argv);
