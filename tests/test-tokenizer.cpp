@@ -2,6 +2,9 @@
 // piece, the BPE merge rule, special tokens, invalid UTF-8 and the tiktoken file parser.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <random>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -176,6 +179,33 @@ TEST(BytePairMerge, LowestRankFirstAndLeftmostOnTies) {
   RankTable partial = RankTable::parse("YQ== 0\nYg== 1\n", "<partial>");
   out.clear();
   EXPECT_THROW(byte_pair_encode("abc", partial, out), Error);
+}
+
+TEST(BytePairMerge, HeapAndScanPickTheSameMerges) {
+  // Random strings over a small alphabet with many merges in the fixture's ranks, and a synthetic table with
+  // chains of equal pairs (ties), must give identical boundaries from both implementations.
+  const RankTable& fixture = fixture_tokenizer().ranks();
+  Tokenizer ties = make_tokenizer({"aa", "ab", "ba", "aaa", "aab", "abab", "aaaa", "bb"}, "{}");
+  std::mt19937 rng(1234);
+  const std::string alphabets[] = {"the qu", "ab", "e\xc3\xa9\xe4\xbd\xa0"};
+  for (int round = 0; round < 600; ++round) {
+    const std::string& alphabet = alphabets[round % 3];
+    std::string piece(1 + rng() % 300, ' ');
+    for (char& c : piece) c = alphabet[rng() % alphabet.size()];
+    const RankTable& table = round % 3 == 1 ? ties.ranks() : fixture;
+    ASSERT_EQ(merge_by_scan(piece, table), merge_by_heap(piece, table)) << piece;
+  }
+}
+
+TEST(BytePairMerge, LongWordStaysFast) {
+  // 600 KB of one word with merges: quadratic merging would take minutes.
+  std::string word;
+  for (int i = 0; i < 200'000; ++i) word += "the";
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<int32_t> ids = fixture_tokenizer().encode(word);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(fixture_tokenizer().decode(ids), word);
+  EXPECT_LT(seconds, 5.0);
 }
 
 // --- the pre-tokenization regex, piece by piece (spec 4.2) ---

@@ -15,4 +15,14 @@ namespace fishtts::text {
 // without all 256 single bytes).
 void byte_pair_encode(std::string_view piece, const RankTable& ranks, std::vector<int32_t>& out);
 
+// The two implementations behind byte_pair_encode, exposed so tests and the fuzzer can check they agree.
+// Both return the part boundaries (byte offsets, first 0, last piece.size()). The scan follows tiktoken's
+// loop literally and is fastest for short pieces; the heap picks the same (lowest rank, leftmost) pair in
+// O(n log n), so one long word cannot make encoding quadratic.
+std::vector<std::size_t> merge_by_scan(std::string_view piece, const RankTable& ranks);
+std::vector<std::size_t> merge_by_heap(std::string_view piece, const RankTable& ranks);
+
+// Pieces at least this long use merge_by_heap.
+inline constexpr std::size_t kHeapMergeMinBytes = 128;
+
 }  // namespace fishtts::text
