@@ -353,8 +353,50 @@ struct Attention {
   }
 };
 
-TEST(GraphBuilder, GroupQueryAttentionPrefillAndStepMatchCppAttention) {
-  const int64_t hq = 4, hkv = 2, dim = 16, prompt = 5;
+// [S, H*D] rows -> [H, S, D] (the BNSH cache layout, batch 1).
+std::vector<float> transpose_to_bnsh(const std::vector<float>& a, int64_t heads, int64_t dim) {
+  const int64_t seq = static_cast<int64_t>(a.size()) / (heads * dim);
+  std::vector<float> out(a.size());
+  for (int64_t t = 0; t < seq; ++t)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t d = 0; d < dim; ++d) out[(h * seq + t) * dim + d] = a[(t * heads + h) * dim + d];
+  return out;
+}
+
+// Interleaved (adjacent-pair) rotation of every head of the rows of `a` ([rows, heads*dim]) at positions
+// first, first+1, ...; the caches are [max_pos, dim/2].
+std::vector<float> rotate_rows(std::vector<float> a, int64_t heads, int64_t dim, int64_t first,
+                               const std::vector<float>& cos_cache, const std::vector<float>& sin_cache) {
+  const int64_t rows = static_cast<int64_t>(a.size()) / (heads * dim);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t h = 0; h < heads; ++h) {
+      float* v = &a[(r * heads + h) * dim];
+      for (int64_t j = 0; j < dim / 2; ++j) {
+        const float c = cos_cache[(first + r) * dim / 2 + j], s = sin_cache[(first + r) * dim / 2 + j];
+        const float x0 = v[2 * j], x1 = v[2 * j + 1];
+        v[2 * j] = x0 * c - x1 * s;
+        v[2 * j + 1] = x1 * c + x0 * s;
+      }
+    }
+  }
+  return a;
+}
+
+// With do_rotary = 1 and rotary_interleaved = 1, GQA rotates q and k itself (positions from the cache length),
+// which lets the slow graph apply its q/k RMSNorm first and leave RoPE to the attention kernel.
+class Gqa : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Gqa, PrefillAndCachedStepMatchCppAttention) {
+  const bool rotary = GetParam();
+  const int64_t hq = 4, hkv = 2, dim = 16, prompt = 5, max_pos = 16;
+  std::vector<float> cos_cache(max_pos * dim / 2), sin_cache(max_pos * dim / 2);
+  for (int64_t p = 0; p < max_pos; ++p) {
+    for (int64_t j = 0; j < dim / 2; ++j) {
+      const double angle = static_cast<double>(p) / std::pow(1e6, 2.0 * j / dim);
+      cos_cache[p * dim / 2 + j] = static_cast<float>(std::cos(angle));
+      sin_cache[p * dim / 2 + j] = static_cast<float>(std::sin(angle));
+    }
+  }
   GraphBuilder g("gqa");
   const std::string q = g.add_input("q", ElemType::kFloat, {1, "seq", hq * dim});
   const std::string k = g.add_input("k", ElemType::kFloat, {1, "seq", hkv * dim});
@@ -363,7 +405,14 @@ TEST(GraphBuilder, GroupQueryAttentionPrefillAndStepMatchCppAttention) {
   const std::string pv = g.add_input("past_value", ElemType::kFloat, {1, hkv, "past", dim});
   const std::string seqlens = g.add_input("seqlens_k", ElemType::kInt32, {1});
   const std::string total = g.add_input("total_len", ElemType::kInt32, {});
-  GqaOutputs o = g.group_query_attention({q, k, v, pk, pv, seqlens, total, "", ""}, {.num_heads = hq, .kv_num_heads = hkv});
+  std::string cos_name, sin_name;
+  if (rotary) {
+    cos_name = g.add_initializer("cos", std::span<const float>(cos_cache), {max_pos, dim / 2});
+    sin_name = g.add_initializer("sin", std::span<const float>(sin_cache), {max_pos, dim / 2});
+  }
+  GqaOutputs o = g.group_query_attention(
+      {q, k, v, pk, pv, seqlens, total, cos_name, sin_name},
+      {.num_heads = hq, .kv_num_heads = hkv, .do_rotary = rotary ? 1 : 0, .rotary_interleaved = 1});
   g.add_output(o.output, ElemType::kFloat, {1, "seq", hq * dim}, "out");
   g.add_output(o.present_key, ElemType::kFloat, {1, hkv, "total", dim}, "present_key");
   g.add_output(o.present_value, ElemType::kFloat, {1, hkv, "total", dim}, "present_value");
@@ -378,6 +427,9 @@ TEST(GraphBuilder, GroupQueryAttentionPrefillAndStepMatchCppAttention) {
     return std::vector<float>(a.begin() + from * width, a.begin() + to * width);
   };
   Attention ref{hq, hkv, dim};
+  // The reference rotates q and k at their absolute positions; the cache holds rotated keys.
+  const std::vector<float> qr = rotary ? rotate_rows(qa, hq, dim, 0, cos_cache, sin_cache) : qa;
+  const std::vector<float> kr = rotary ? rotate_rows(ka, hkv, dim, 0, cos_cache, sin_cache) : ka;
 
   // prefill: empty past
   std::vector<TensorIn> in = {{"q", {1, prompt, hq * dim}, rows(qa, hq * dim, 0, prompt)},
@@ -388,7 +440,8 @@ TEST(GraphBuilder, GroupQueryAttentionPrefillAndStepMatchCppAttention) {
                               {"seqlens_k", {1}, std::vector<int32_t>{static_cast<int32_t>(prompt - 1)}},
                               {"total_len", {}, std::vector<int32_t>{static_cast<int32_t>(prompt)}}};
   auto pre = run(session, in, {"out", "present_key", "present_value"});
-  expect_close(pre[0].data, ref(rows(qa, hq * dim, 0, prompt), ka, va, 0), 1e-5f, "GQA prefill");
+  expect_close(pre[0].data, ref(rows(qr, hq * dim, 0, prompt), kr, va, 0), 1e-5f, "GQA prefill");
+  expect_close(pre[1].data, transpose_to_bnsh(rows(kr, hkv * dim, 0, prompt), hkv, dim), 1e-5f, "GQA present_key");
   ASSERT_EQ(pre[1].shape, (std::vector<int64_t>{1, hkv, prompt, dim}));
 
   // one decode step at position `prompt`, the cache fed back
@@ -400,9 +453,11 @@ TEST(GraphBuilder, GroupQueryAttentionPrefillAndStepMatchCppAttention) {
         {"seqlens_k", {1}, std::vector<int32_t>{static_cast<int32_t>(prompt)}},
         {"total_len", {}, std::vector<int32_t>{static_cast<int32_t>(prompt + 1)}}};
   auto step = run(session, in, {"out", "present_key", "present_value"});
-  expect_close(step[0].data, ref(rows(qa, hq * dim, prompt, prompt + 1), ka, va, prompt), 1e-5f, "GQA step");
+  expect_close(step[0].data, ref(rows(qr, hq * dim, prompt, prompt + 1), kr, va, prompt), 1e-5f, "GQA step");
   EXPECT_EQ(step[1].shape, (std::vector<int64_t>{1, hkv, prompt + 1, dim}));
 }
+
+INSTANTIATE_TEST_SUITE_P(WithAndWithoutRotary, Gqa, ::testing::Bool());
 
 // ---- names, checker ---------------------------------------------------------------------------------------------
 
