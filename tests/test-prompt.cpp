@@ -223,6 +223,26 @@ TEST(TokenizeCli, PrintsGoldenPromptIdsAndJsonMatrix) {
   }
 }
 
+TEST(TokenizeCli, RawIdsAndTextFileMatchTheLibrary) {
+  nlohmann::json cases = read_json(kGolden / "tokenizer_cases.json");
+  const auto file = std::filesystem::temp_directory_path() / ("fishtts-tok-" + std::to_string(::getpid()) + ".txt");
+  int checked = 0;
+  for (const auto& c : cases["cases"]) {
+    const std::string text = c["text"].get<std::string>();
+    if (text.empty() || checked >= 5) continue;
+    std::ofstream(file, std::ios::binary) << text;
+    test::CliResult r = test::run_cli("tokenize --raw --model " + quote(kFixture.string()) + " --text-file " +
+                                      quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::string expected;
+    for (int32_t id : c["ids"].get<std::vector<int32_t>>()) expected += (expected.empty() ? "" : " ") + std::to_string(id);
+    EXPECT_EQ(r.out, expected + "\n") << text;
+    ++checked;
+  }
+  std::filesystem::remove(file);
+  EXPECT_EQ(checked, 5);
+}
+
 TEST(TokenizeCli, ErrorsAreMessagesNotCrashes) {
   const std::string model = " --model " + quote(kFixture.string());
   test::CliResult unpaired = test::run_cli("tokenize" + model + " --text hi --prompt-text x");

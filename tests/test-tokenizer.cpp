@@ -2,6 +2,7 @@
 // piece, the BPE merge rule, special tokens, invalid UTF-8 and the tiktoken file parser.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <random>
 
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/error.h"
@@ -121,6 +123,22 @@ TEST(Tokenizer, DecodeReturnsTheInputBytes) {
   const std::string text = "Grüße, 你好 <|im_end|> 😀 don't\r\n\t 12";
   EXPECT_EQ(tok.decode(tok.encode(text)), text);
   EXPECT_THROW(tok.decode(std::vector<int32_t>{static_cast<int32_t>(tok.size())}), Error);
+}
+
+TEST(Tokenizer, EncodesFromSeveralThreadsAtOnce) {
+  const Tokenizer& tok = fixture_tokenizer();
+  nlohmann::json cases = read_json(kFixture / "golden/tokenizer_cases.json");
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches = 0;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 20; ++round)
+        for (const auto& c : cases["cases"])
+          if (tok.encode(c["text"].get<std::string>()) != c["ids"].get<std::vector<int32_t>>()) ++mismatches;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(Tokenizer, InvalidUtf8IsAnErrorNamingTheOffset) {

@@ -33,7 +33,6 @@ std::string_view trim_line_end(std::string_view line) {
 }  // namespace
 
 RankTable RankTable::parse(std::string_view content, const std::string& source) {
-  RankTable table;
   std::vector<std::pair<std::string, int64_t>> entries;
   std::size_t line_number = 0;
   while (!content.empty()) {
@@ -54,14 +53,15 @@ RankTable RankTable::parse(std::string_view content, const std::string& source) 
     auto [ptr, ec] = std::from_chars(rank_text.data(), rank_text.data() + rank_text.size(), rank);
     if (ec != std::errc() || ptr != rank_text.data() + rank_text.size() || rank < 0 ||
         rank > std::numeric_limits<int32_t>::max())
-      throw Error(ErrorCode::kBadFormat, where() + ": rank '" + std::string(rank_text) + "' is not an integer in [0, 2^31)");
+      throw Error(ErrorCode::kBadFormat,
+                  where() + ": rank '" + std::string(rank_text) + "' is not an integer in [0, 2^31)");
     std::string bytes;
     if (!decode_base64(token, bytes))
       throw Error(ErrorCode::kBadFormat, where() + ": token '" + std::string(token) + "' is not valid base64");
     entries.emplace_back(std::move(bytes), rank);
   }
 
-  table.tokens_.resize(entries.size());
+  std::vector<std::string> tokens(entries.size());
   std::vector<bool> seen(entries.size(), false);
   for (auto& [bytes, rank] : entries) {
     if (static_cast<std::size_t>(rank) >= entries.size())
@@ -70,13 +70,24 @@ RankTable RankTable::parse(std::string_view content, const std::string& source) 
     if (seen[static_cast<std::size_t>(rank)])
       throw Error(ErrorCode::kBadFormat, source + ": rank " + std::to_string(rank) + " appears twice");
     seen[static_cast<std::size_t>(rank)] = true;
-    auto [it, inserted] = table.ranks_.emplace(bytes, static_cast<int32_t>(rank));
+    tokens[static_cast<std::size_t>(rank)] = std::move(bytes);
+  }
+  return from_tokens(std::move(tokens), source);
+}
+
+RankTable RankTable::from_tokens(std::vector<std::string> tokens, const std::string& source) {
+  if (tokens.empty()) throw Error(ErrorCode::kBadFormat, source + ": no ranks");
+  if (tokens.size() > static_cast<std::size_t>(std::numeric_limits<int32_t>::max()))
+    throw Error(ErrorCode::kOutOfRange, source + ": too many ranks");
+  RankTable table;
+  table.ranks_.reserve(tokens.size());
+  for (std::size_t rank = 0; rank < tokens.size(); ++rank) {
+    auto [it, inserted] = table.ranks_.emplace(tokens[rank], static_cast<int32_t>(rank));
     if (!inserted)
       throw Error(ErrorCode::kBadFormat, source + ": ranks " + std::to_string(it->second) + " and " +
                                              std::to_string(rank) + " have the same token bytes");
-    table.tokens_[static_cast<std::size_t>(rank)] = std::move(bytes);
   }
-  if (table.tokens_.empty()) throw Error(ErrorCode::kBadFormat, source + ": no ranks");
+  table.tokens_ = std::move(tokens);
   return table;
 }
 

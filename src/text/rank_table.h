@@ -22,6 +22,8 @@ class RankTable {
   // numbered from N, so a gap or duplicate would make ids ambiguous). `source` names the file in errors.
   static RankTable parse(std::string_view content, const std::string& source);
   static RankTable load(const std::filesystem::path& path);
+  // Token bytes listed by rank (rank = index). Throws kBadFormat if two ranks have the same bytes.
+  static RankTable from_tokens(std::vector<std::string> tokens, const std::string& source);
 
   // Rank of a byte string, or -1 when it is not a token.
   int32_t rank_of(std::string_view bytes) const {
