@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "common/error.h"
@@ -474,6 +476,21 @@ TEST(GraphBuilder, GeneratedNamesAreUniqueAndScoped) {
   const std::string x = g.add_input("x", ElemType::kFloat, {4});
   EXPECT_THROW(g.add_input("x", ElemType::kFloat, {4}), Error);
   EXPECT_NE(g.sigmoid(x), g.sigmoid(x));
+}
+
+TEST(GraphBuilder, RawInitializersAreMovedInAndSizeChecked) {
+  GraphBuilder g("raw");
+  std::vector<float> values = {1.5f, -2.0f, 3.25f};
+  std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  const std::string name = g.add_initializer_raw("w", ElemType::kFloat, {3}, std::move(bytes));
+  const onnx::TensorProto& t = g.graph().initializer(0);
+  EXPECT_EQ(t.name(), name);
+  EXPECT_EQ(t.data_type(), onnx::TensorProto_DataType_FLOAT);
+  ASSERT_EQ(t.raw_data().size(), 12u);
+  EXPECT_EQ(std::memcmp(t.raw_data().data(), values.data(), 12), 0);
+  EXPECT_THROW(g.add_initializer_raw("w", ElemType::kFloat, {4}, std::string(12, '\0')), Error);
+  EXPECT_THROW(g.add_initializer("v", std::span<const float>(values), {2, 2}), Error);
+  EXPECT_THROW(g.slice("x", {0, 1}, {1}, {0}), Error);
 }
 
 TEST(GraphBuilder, CheckerAcceptsContribOpsAndRejectsBrokenGraphs) {
