@@ -165,6 +165,7 @@ TEST(Prompt, RejectsBadReferenceCodes) {
   EXPECT_NE(code_of(IntMatrix{2, 1, {tok.semantic_count(), 0}}, 2).find("outside 0..4095"), std::string::npos);
   EXPECT_NE(code_of(IntMatrix{2, 1, {-1, 0}}, 2).find("semantic code -1"), std::string::npos);
   EXPECT_NE(code_of(IntMatrix{2, 1, {0, -3}}, 2).find("negative"), std::string::npos);
+  EXPECT_NE(code_of(IntMatrix{2, 2, {0, 0, 0}}, 2).find("holds 3 values"), std::string::npos);
 }
 
 TEST(Prompt, LengthLimitIsMaxSeqLenMinus2048) {

@@ -56,7 +56,10 @@ void check_reference(const PromptReference& ref, std::size_t index, const Tokeni
     throw Error(ErrorCode::kInvalidArgument, name + ": codes have " + std::to_string(ref.codes.rows) +
                                                  " rows, the model has " + std::to_string(num_codebooks) + " codebooks");
   if (ref.codes.values.size() != ref.codes.rows * ref.codes.cols)
-    throw Error(ErrorCode::kInternal, name + ": code matrix size does not match its shape");
+    throw Error(ErrorCode::kInvalidArgument, name + ": code matrix holds " + std::to_string(ref.codes.values.size()) +
+                                                 " values, its shape [" + std::to_string(ref.codes.rows) + ", " +
+                                                 std::to_string(ref.codes.cols) + "] needs " +
+                                                 std::to_string(ref.codes.rows * ref.codes.cols));
   const int32_t semantic_count = tokenizer.semantic_count();
   for (std::size_t t = 0; t < ref.codes.cols; ++t) {
     if (ref.codes.at(0, t) < 0 || ref.codes.at(0, t) >= semantic_count)
