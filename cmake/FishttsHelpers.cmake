@@ -42,6 +42,7 @@ function(fishtts_add_fuzzer name)
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
     target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}/include")
+    target_compile_definitions(${name} PRIVATE $<TARGET_PROPERTY:fishtts,COMPILE_DEFINITIONS>)  # e.g. FISHTTS_VERSION
     target_link_libraries(${name} PRIVATE $<TARGET_PROPERTY:fishtts,LINK_LIBRARIES> ${ARG_LIBS})
     set(work "${CMAKE_CURRENT_BINARY_DIR}/${name}-corpus")
     add_test(NAME ${name}

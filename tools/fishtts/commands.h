@@ -7,5 +7,7 @@ namespace fishtts::cli {
 
 void add_info_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_dev_command(CLI::App& app);
 
 }  // namespace fishtts::cli

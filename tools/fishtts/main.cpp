@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
 
   fishtts::cli::add_info_command(app);
   fishtts::cli::add_tokenize_command(app);
+  fishtts::cli::add_inspect_command(app);
+  fishtts::cli::add_dev_command(app);
 
   try {
     app.parse(argc, argv);
