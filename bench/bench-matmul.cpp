@@ -3,15 +3,18 @@
 // Runtime with 2 intra-op threads, for fp32 MatMul, per-channel int8 DynamicQuantizeMatMul and MatMulNBits
 // int8/int4 at block 32/64/128 with accuracy_level 1 (fp32 compute) and 4 (int8 compute), plus symmetric
 // variants. Reports ms per layer and GB/s of weight bytes, next to a plain 2-thread memory read of the same
-// machine (the bound: batch-1 decoding is bandwidth-bound).
+// machine (the bound: batch-1 decoding is bandwidth-bound); and the same chains on 200 rows (a prefill,
+// compute-bound) in GFLOP/s for the main candidates.
 //
-//   bench-matmul [--benchmark_filter=int4]      FISHTTS_BENCH_LAYERS=12 (default) sets the chain length;
-//                                               use enough layers that the int4 chain exceeds the L3 cache.
+//   bench-matmul --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
+//   FISHTTS_BENCH_LAYERS=12 (default) sets the chain length; enough layers that the int4 chain exceeds the
+//   L3 cache. Compare configurations by min_ms_per_layer (the fastest pass, least disturbed by other jobs).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -76,7 +79,7 @@ std::string linear(GraphBuilder& g, const Config& config, const std::string& x, 
 
 onnx::ModelProto build_chain(const Config& config, int layers) {
   GraphBuilder g("slow_layer_chain");
-  std::string x = g.add_input("x", ElemType::kFloat, {1, kDim});
+  std::string x = g.add_input("x", ElemType::kFloat, {"tokens", kDim});
   uint64_t seed = 1;
   for (int l = 0; l < layers; ++l) {
     auto scope = g.scope("layers." + std::to_string(l));
@@ -88,7 +91,7 @@ onnx::ModelProto build_chain(const Config& config, int layers) {
     const std::string act = g.mul(g.mul(gate, g.sigmoid(gate)), up);  // SwiGLU
     x = g.add(h, linear(g, config, act, "w2", kDim, kFfn, seed++));
   }
-  g.add_output(x, ElemType::kFloat, {1, kDim}, "y");
+  g.add_output(x, ElemType::kFloat, {"tokens", kDim}, "y");
   return std::move(g).build();
 }
 
@@ -98,10 +101,13 @@ struct Prepared {
   uint64_t weight_bytes = 0;
 };
 
+// Sessions stay alive for the whole run (about 3 GB at 12 layers) so that repetitions of different
+// configurations can interleave (--benchmark_enable_random_interleaving): on a machine shared with other jobs
+// that spreads their load evenly instead of penalising whichever configuration ran during a busy minute.
 Prepared& prepare(const Config& config, int layers) {
-  static Prepared current;  // one session at a time: the fp32 chain alone is ~750 MB at 12 layers
-  if (current.name == config.name) return current;
-  current.session.reset();
+  static std::map<std::string, Prepared> sessions;
+  Prepared& current = sessions[config.name];
+  if (current.session) return current;
   onnx::ModelProto model = build_chain(config, layers);
   current.weight_bytes = 0;
   for (const onnx::TensorProto& t : model.graph().initializer()) current.weight_bytes += t.raw_data().size();
@@ -115,16 +121,17 @@ Prepared& prepare(const Config& config, int layers) {
   return current;
 }
 
-void run_chain(benchmark::State& state, const Config& config) {
+// `tokens` rows per pass: 1 = a decode step (bandwidth-bound), 200 = a prefill (compute-bound).
+void run_chain(benchmark::State& state, const Config& config, int64_t tokens) {
   const int layers = layer_count();
   Prepared& p = prepare(config, layers);
-  std::vector<float> x(kDim, 0.1f);
-  const int64_t shape[] = {1, kDim};
+  std::vector<float> x(tokens * kDim, 0.1f);
+  const int64_t shape[] = {tokens, kDim};
   Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
   Ort::Value input = Ort::Value::CreateTensor<float>(mem, x.data(), x.size(), shape, 2);
   const char* in_name = "x";
   const char* out_name = "y";
-  std::vector<float> y(kDim);
+  std::vector<float> y(tokens * kDim);
   Ort::Value output = Ort::Value::CreateTensor<float>(mem, y.data(), y.size(), shape, 2);
   p.session->Run(Ort::RunOptions{nullptr}, &in_name, &input, 1, &out_name, &output, 1);  // warm-up (prepacking)
   double seconds = 0.0, fastest = 1e30;
@@ -142,6 +149,10 @@ void run_chain(benchmark::State& state, const Config& config) {
   state.counters["min_ms_per_layer"] = fastest * 1e3 / layers;
   state.counters["weight_GBps_at_min"] = static_cast<double>(p.weight_bytes) / fastest / 1e9;
   state.counters["weight_MB"] = static_cast<double>(p.weight_bytes) / 1e6;
+  if (tokens > 1) {
+    const double macs = static_cast<double>(layers) * (kQkv * kDim + kDim * kAttn + 2 * kFfn * kDim + kDim * kFfn) * tokens;
+    state.counters["GFLOPs_at_min"] = 2.0 * macs / fastest / 1e9;
+  }
 }
 
 // The machine's bound for this workload: 2 threads summing a 1 GiB buffer.
@@ -188,12 +199,21 @@ std::vector<Config> configs() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::RegisterBenchmark("memory_read_2_threads", read_bandwidth)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+  benchmark::RegisterBenchmark("memory_read_2_threads", read_bandwidth)->Unit(benchmark::kMillisecond)->UseRealTime();
   for (const Config& c : configs()) {
-    benchmark::RegisterBenchmark(("slow_layer_chain/" + c.name).c_str(), [c](benchmark::State& s) { run_chain(s, c); })
+    benchmark::RegisterBenchmark(("slow_layer_chain/" + c.name).c_str(), [c](benchmark::State& s) { run_chain(s, c, 1); })
         ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->MinTime(2.0);
+        ->UseRealTime();
+  }
+  for (const Config& c : configs()) {
+    if (c.name != "fp32" && c.name != "int8_per_channel_dqmm" && c.name != "int8_b128_acc4" && c.name != "int4_b128_acc4" &&
+        c.name != "int4_b32_acc4") {
+      continue;
+    }
+    benchmark::RegisterBenchmark(("slow_layer_chain_prefill200/" + c.name).c_str(),
+                                 [c](benchmark::State& s) { run_chain(s, c, 200); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

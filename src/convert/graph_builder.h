@@ -75,11 +75,11 @@ struct Attr {
 
 // Conv / ConvTranspose attributes for 1-D (the codec) or N-D; empty vectors are left to ONNX defaults.
 struct ConvParams {
-  std::vector<int64_t> strides;
-  std::vector<int64_t> pads;        // [begin..., end...]
-  std::vector<int64_t> dilations;
+  std::vector<int64_t> strides = {};
+  std::vector<int64_t> pads = {};       // [begin..., end...]
+  std::vector<int64_t> dilations = {};
   int64_t group = 1;
-  std::vector<int64_t> output_padding;  // ConvTranspose only
+  std::vector<int64_t> output_padding = {};  // ConvTranspose only
 };
 
 // com.microsoft.MatMulNBits attributes (see quantize.h for producing B / scales / zero_points).
@@ -100,15 +100,15 @@ struct RotaryParams {
 
 // com.microsoft.GroupQueryAttention inputs (names; "" for absent optional ones) and attributes.
 struct GqaInputs {
-  std::string query;         // [B, S, Hq*D] (or packed QKV when key/value are "")
-  std::string key;           // [B, S, Hkv*D]
-  std::string value;         // [B, S, Hkv*D]
-  std::string past_key;      // [B, Hkv, P, D] (BNSH)
-  std::string past_value;
-  std::string seqlens_k;     // int32 [B] = total_sequence_length - 1
-  std::string total_sequence_length;  // int32 scalar
-  std::string cos_cache;     // [max_pos, rotary_dim/2], only with do_rotary
-  std::string sin_cache;
+  std::string query = {};       // [B, S, Hq*D] (or packed QKV when key/value are "")
+  std::string key = {};         // [B, S, Hkv*D]
+  std::string value = {};       // [B, S, Hkv*D]
+  std::string past_key = {};    // [B, Hkv, P, D] (BNSH)
+  std::string past_value = {};
+  std::string seqlens_k = {};   // int32 [B] = total_sequence_length - 1
+  std::string total_sequence_length = {};  // int32 scalar
+  std::string cos_cache = {};   // [max_pos, rotary_dim/2], only with do_rotary
+  std::string sin_cache = {};
 };
 struct GqaParams {
   int64_t num_heads = 0;

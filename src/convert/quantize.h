@@ -21,7 +21,10 @@
 //    Symmetric: scale = max|w| / (2^(bits-1) - 1), zero_point = 2^(bits-1) (implicit), one code unused.
 //    Either way every element's dequantization error is at most scale / 2. Asymmetric is the default: it
 //    uses all 2^bits levels (a finer step for the same block) and its per-block zero points cost 0.5 (4-bit)
-//    or 1 (8-bit) byte per block; the measured errors and speeds are in bench/bench-matmul.cpp's notes.
+//    or 1 (8-bit) byte per block. Measured (test-quantize, Gaussian weights with 8-sigma outliers), relative
+//    RMS weight error asymmetric / symmetric: int4 block 32 0.098 / 0.155, block 128 0.171 / 0.271; int8
+//    block 32 0.0058 / 0.0087, block 128 0.0101 / 0.0152. Speed (bench-matmul, int4 block 128,
+//    accuracy_level 4): the same within noise (1.54 vs 1.55 ms per slow layer in one interleaved run).
 //
 // 2) Per output channel int8, for com.microsoft.DynamicQuantizeMatMul (GraphBuilder::dynamic_quantize_matmul):
 //      ChannelQuantized c = quantize_per_channel_int8(w, n, k);
