@@ -218,6 +218,16 @@ TEST(HostilePickle, UnknownOpcodesAndBrokenStructure) {
   EXPECT_MENTIONS(f, "OrderedDict called with arguments");
 }
 
+TEST(HostilePickle, ObjectCountIsBounded) {
+  UnpicklerLimits limits;
+  limits.max_values = 100;
+  Unpickler u(limits);
+  const std::string pickle = "\x80\x02" + std::string(200, '}') + ".";
+  const Failure f = failure_of([&] { u.load({reinterpret_cast<const uint8_t*>(pickle.data()), pickle.size()}, "many.pkl"); });
+  EXPECT_EQ(f.code, ErrorCode::kOutOfRange);
+  EXPECT_MENTIONS(f, "more than 100 objects");
+}
+
 TEST(HostilePickle, AbsurdShapesAndStorageSizes) {
   const int64_t big = int64_t{1} << 40;
   Failure f = unpickle_failure(tensor_pickle({big, big}, {big, 1}, 4));

@@ -2,10 +2,12 @@
 // configs, key normalisation, weight-norm folding, safetensors, and the S1-mini shape tables.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -314,4 +316,23 @@ TEST(Validation, NamesKeyExpectedAndActualShape) {
   ASSERT_EQ(r.mismatched.size(), 1u);
   const std::string text = r.describe();
   EXPECT_NE(text.find("output.weight expected [4928, 64] got [3, 64]"), std::string::npos) << text;
+}
+
+TEST(TorchArchive, PyTorchWrittenViewsDtypesParametersAndNesting) {
+  // Files written by torch.save itself (torch 1.13), kept as fuzz seeds.
+  const std::string dir = std::string(FISHTTS_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz-zip/";
+  const TensorStore s = load_torch_file(dir + "small.pth", {.verify_crc = true});
+  EXPECT_EQ(s.get("w").to_float(), (std::vector<float>{0, 1, 2, 3, 4, 5}));
+  EXPECT_FALSE(s.get("w").float_view().empty());
+  EXPECT_EQ(s.get("b").dtype, DType::kBFloat16);
+  EXPECT_EQ(s.get("b").to_float(), (std::vector<float>{1.5f, -2.0f}));
+  EXPECT_EQ(s.get("h").to_float(), (std::vector<float>{0.5f}));
+  EXPECT_EQ(s.get("t").shape, (std::vector<int64_t>{3, 2}));  // transposed view: strides (1, 3)
+  EXPECT_EQ(s.get("t").to_float(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
+  EXPECT_EQ(s.get("i").to_float(), (std::vector<float>{1, 2}));
+  EXPECT_EQ(s.get("m").to_float(), (std::vector<float>{1, 0}));
+  EXPECT_EQ(s.get("v").to_float(), (std::vector<float>{2, 3, 4}));      // storage offset 2
+  EXPECT_EQ(s.get("v2").to_float(), (std::vector<float>{0, 2, 4, 6}));  // same storage, stride 2
+  EXPECT_EQ(load_torch_file(dir + "nested.pth").get("a").to_float(), (std::vector<float>{1, 1}));  // {"state_dict": ...}
+  EXPECT_EQ(load_torch_file(dir + "param.pth").get("p").to_float(), (std::vector<float>{1, 1, 1}));  // nn.Parameter
 }

@@ -14,7 +14,7 @@
 namespace fishtts::checkpoint {
 
 struct UnpicklerLimits {
-  size_t max_values = 4u << 20;        // objects created
+  size_t max_values = 1u << 20;        // objects created (256 bytes each: 256 MB at most; S1-mini needs ~10k)
   size_t max_string_bytes = 1u << 20;  // one string
   size_t max_stack = 1u << 20;         // stack + memo entries
   size_t max_mark_depth = 64;          // nested MARKs
