@@ -3,6 +3,8 @@
 #include <unzip.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -118,6 +120,7 @@ ZipArchive::ZipArchive(std::span<const uint8_t> bytes, std::string label, ZipLim
                                              std::to_string(info.compressed_size) + ") extends past the end of the " +
                                              std::to_string(bytes_.size()) + "-byte file");
     }
+    by_name_.emplace(entry.name, entries_.size());
     entries_.push_back(std::move(entry));
     rc = unzGoToNextFile(zip.get());
   }
@@ -128,10 +131,8 @@ ZipArchive::ZipArchive(std::span<const uint8_t> bytes, std::string label, ZipLim
 }
 
 const ZipEntry* ZipArchive::find(const std::string& name) const {
-  for (const ZipEntry& e : entries_) {
-    if (e.name == name) return &e;
-  }
-  return nullptr;
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &entries_[it->second];
 }
 
 std::span<const uint8_t> ZipArchive::data(const ZipEntry& entry) const {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace fishtts::checkpoint {
@@ -40,6 +41,7 @@ class ZipArchive {
   std::span<const uint8_t> bytes_;
   std::string label_;
   std::vector<ZipEntry> entries_;
+  std::unordered_map<std::string, size_t> by_name_;  // first entry of each name
 };
 
 }  // namespace fishtts::checkpoint
