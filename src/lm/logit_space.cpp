@@ -1,19 +1,6 @@
 #include "lm/logit_space.h"
 
-#include <string>
-
-#include "common/error.h"
-
 namespace fishtts::lm {
-
-const char* sample_space_name(SampleSpace space) { return space == SampleSpace::kFull ? "full" : "semantic"; }
-
-SampleSpace parse_sample_space(const char* name) {
-  std::string n = name ? name : "";
-  if (n == "full") return SampleSpace::kFull;
-  if (n == "semantic") return SampleSpace::kSemantic;
-  throw Error(ErrorCode::kInvalidArgument, "unknown sample space '" + n + "' (expected full or semantic)");
-}
 
 int32_t SlowLogitSpace::token_of(int32_t index) const {
   if (space == SampleSpace::kFull) return index;

@@ -1,16 +1,13 @@
-// Which token each slow-logit index stands for. The slow head either covers the whole vocabulary (`full`, exactly
-// S1) or only the semantic tokens followed by <|im_end|> (`semantic`, the default: a 4097-row head instead of
-// 155,776, and no text or padding token can ever be sampled).
+// Which token each slow-logit index stands for, for either sample space (convert/sample_space.h).
 #pragma once
 
 #include <cstdint>
 
+#include "convert/sample_space.h"
+
 namespace fishtts::lm {
 
-enum class SampleSpace { kFull, kSemantic };
-
-const char* sample_space_name(SampleSpace space);
-SampleSpace parse_sample_space(const char* name);  // "full" | "semantic"; throws kInvalidArgument
+using convert::SampleSpace;
 
 struct SlowLogitSpace {
   SampleSpace space = SampleSpace::kSemantic;

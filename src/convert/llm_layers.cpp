@@ -1,0 +1,110 @@
+#include "convert/llm_layers.h"
+
+#include <cmath>
+#include <vector>
+
+#include "common/error.h"
+#include "convert/quantize.h"
+
+namespace fishtts::convert {
+namespace {
+
+std::vector<float> transpose(std::span<const float> w, int64_t n, int64_t k) {
+  std::vector<float> t(static_cast<std::size_t>(n * k));
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t c = 0; c < k; ++c) t[static_cast<std::size_t>(c * n + r)] = w[static_cast<std::size_t>(r * k + c)];
+  }
+  return t;
+}
+
+std::vector<float> tensor_floats(const checkpoint::Tensor& t) {
+  std::span<const float> view = t.float_view();
+  if (!view.empty()) return {view.begin(), view.end()};
+  return t.to_float();
+}
+
+}  // namespace
+
+std::string linear(GraphBuilder& g, const std::string& x, std::string_view name, std::span<const float> weight,
+                   int64_t n, int64_t k, const WeightOptions& options) {
+  if (static_cast<int64_t>(weight.size()) != n * k) {
+    throw Error(ErrorCode::kInternal, std::string(name) + ": weight has " + std::to_string(weight.size()) +
+                                          " values, expected " + std::to_string(n) + "x" + std::to_string(k));
+  }
+  if (options.precision == hw::Precision::kFp32) {
+    std::vector<float> wt = transpose(weight, n, k);
+    return g.matmul(x, g.add_initializer(name, std::span<const float>(wt), {k, n}));
+  }
+  BlockQuantConfig config;
+  config.bits = options.precision == hw::Precision::kInt4 ? 4 : 8;
+  config.block_size = options.block_size;
+  BlockQuantized q = quantize_blockwise(weight, n, k, config);
+  return add_matmul_nbits(g, x, name, q, options.accuracy_level);
+}
+
+std::string float_initializer(GraphBuilder& g, const checkpoint::Tensor& t, std::string_view name) {
+  std::vector<float> values = tensor_floats(t);
+  return g.add_initializer(name, std::span<const float>(values), t.shape);
+}
+
+std::string transformer_block(GraphBuilder& g, const std::string& x, const checkpoint::TensorStore& w,
+                              const std::string& prefix, const StackShape& s, const AttentionInputs& attn,
+                              const std::string& past_key, const std::string& past_value, const WeightOptions& options,
+                              BlockKv& kv) {
+  auto weight = [&](const std::string& key) { return tensor_floats(w.get(prefix + key)); };
+  auto norm_weight = [&](const std::string& key) { return float_initializer(g, w.get(prefix + key), prefix + key); };
+  const int64_t q_rows = s.n_head * s.head_dim;
+  const int64_t kv_rows = s.n_kv_head * s.head_dim;
+
+  // Attention.
+  std::string n = g.rms_norm(x, norm_weight("attention_norm.weight"), s.norm_eps);
+  std::vector<float> wqkv = weight("attention.wqkv.weight");
+  std::string qkv = linear(g, n, prefix + "attention.wqkv", wqkv, q_rows + 2 * kv_rows, s.dim, options);
+  std::string q = g.slice(qkv, {0}, {q_rows}, {-1});
+  std::string k = g.slice(qkv, {q_rows}, {q_rows + kv_rows}, {-1});
+  std::string v = g.slice(qkv, {q_rows + kv_rows}, {q_rows + 2 * kv_rows}, {-1});
+  if (s.qk_norm) {
+    // Per-head RMSNorm over head_dim, before RoPE (which GQA applies).
+    auto per_head = [&](const std::string& t, int64_t heads, const std::string& key) {
+      std::string split = g.reshape(t, std::vector<int64_t>{0, 0, heads, s.head_dim});
+      return g.reshape(g.rms_norm(split, norm_weight(key), s.norm_eps), std::vector<int64_t>{0, 0, heads * s.head_dim});
+    };
+    q = per_head(q, s.n_head, "attention.q_norm.weight");
+    k = per_head(k, s.n_kv_head, "attention.k_norm.weight");
+  }
+  GqaInputs gi;
+  gi.query = q;
+  gi.key = k;
+  gi.value = v;
+  gi.past_key = past_key;
+  gi.past_value = past_value;
+  gi.seqlens_k = attn.seqlens_k;
+  gi.total_sequence_length = attn.total_sequence_length;
+  gi.cos_cache = attn.cos_cache;
+  gi.sin_cache = attn.sin_cache;
+  GqaParams gp;
+  gp.num_heads = s.n_head;
+  gp.kv_num_heads = s.n_kv_head;
+  gp.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(s.head_dim)));
+  gp.do_rotary = 1;
+  gp.rotary_interleaved = 1;  // adjacent pairs (2j, 2j+1), spec 2.4
+  GqaOutputs go = g.group_query_attention(gi, gp);
+  kv.present_key = go.present_key;
+  kv.present_value = go.present_value;
+  std::vector<float> wo = weight("attention.wo.weight");
+  std::string h = g.add(x, linear(g, go.output, prefix + "attention.wo", wo, s.dim, q_rows, options));
+
+  // SwiGLU feed-forward; w1 and w3 share one matmul (their rows stacked) to halve the kernel calls.
+  std::string n2 = g.rms_norm(h, norm_weight("ffn_norm.weight"), s.norm_eps);
+  std::vector<float> w13 = weight("feed_forward.w1.weight");
+  std::vector<float> w3 = weight("feed_forward.w3.weight");
+  w13.insert(w13.end(), w3.begin(), w3.end());
+  std::string gate_up = linear(g, n2, prefix + "feed_forward.w13", w13, 2 * s.ffn, s.dim, options);
+  std::string gate = g.slice(gate_up, {0}, {s.ffn}, {-1});
+  std::string up = g.slice(gate_up, {s.ffn}, {2 * s.ffn}, {-1});
+  std::string act = g.mul(g.mul(gate, g.sigmoid(gate)), up);
+  std::vector<float> w2 = weight("feed_forward.w2.weight");
+  return g.add(h, linear(g, act, prefix + "feed_forward.w2", w2, s.dim, s.ffn, options));
+}
+
+}  // namespace fishtts::convert

@@ -1,0 +1,139 @@
+// The converted DualAR graphs against upstream's fp32 outputs on the tiny checkpoint (golden/manifest.json):
+// prefill logits and hidden states for every golden prompt, a KV-cached decode step, the fast transformer on a
+// fixed frame, and whole greedy generations, code for code.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include "convert/llm_bundle.h"
+#include "io/npy.h"
+#include "lm/frame_generator.h"
+#include "lm/llm_model.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace fishtts;
+
+const fs::path kFixture = FISHTTS_FIXTURE_DIR;
+const fs::path kGolden = kFixture / "golden";
+
+std::vector<float> golden_f32(const std::string& name) {
+  return io::npy_to_float32(io::read_npy(kGolden / (name + ".npy")), name);
+}
+text::IntMatrix golden_matrix(const std::string& name) {
+  io::NpyArray a = io::read_npy(kGolden / (name + ".npy"));
+  text::IntMatrix m;
+  m.rows = a.shape.at(0);
+  m.cols = a.shape.at(1);
+  m.values = io::npy_to_int32(a, name);
+  return m;
+}
+
+float max_abs_diff(std::span<const float> a, std::span<const float> b) {
+  EXPECT_EQ(a.size(), b.size());
+  float d = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) d = std::max(d, std::abs(a[i] - b[i]));
+  return d;
+}
+std::size_t argmax(std::span<const float> v) { return static_cast<std::size_t>(std::max_element(v.begin(), v.end()) - v.begin()); }
+
+// fp32 graphs with the full vocabulary head, converted once for the whole suite.
+class LlmParity : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("fishtts-llm-parity-" + std::to_string(::getpid()));
+    convert::LlmConvertOptions options;
+    options.graph.weights.precision = hw::Precision::kFp32;
+    options.graph.sample_space = convert::SampleSpace::kFull;
+    convert::convert_llm(kFixture.string(), dir_.string(), options);
+    hw::EngineSettings settings;
+    settings.intra_op_threads = 1;
+    model_ = lm::LlmModel::load(dir_.string(), settings);
+  }
+  static void TearDownTestSuite() {
+    model_.reset();
+    fs::remove_all(dir_);
+  }
+  static inline fs::path dir_;
+  static inline std::shared_ptr<const lm::LlmModel> model_;
+};
+
+// fp32 with another summation order than PyTorch: measured differences are ~1e-6 on logits of O(1..10).
+constexpr float kLogitTol = 2e-5f;  // measured max: 2.1e-6
+
+TEST_F(LlmParity, PrefillLogitsAndHiddenMatchUpstreamForEveryPrompt) {
+  for (const char* c : {"plain", "punct", "ref1", "ref2", "rp15", "long"}) {
+    text::IntMatrix prompt = golden_matrix(std::string("prompt_") + c + "_values");
+    auto session = model_->new_session(static_cast<int>(prompt.cols) + 4);
+    lm::SlowResult r = session->prefill(prompt);
+    auto logits = golden_f32(std::string("slow_") + c + "_logits");
+    auto hidden = golden_f32(std::string("slow_") + c + "_hidden");
+    EXPECT_LT(max_abs_diff(r.logits, logits), kLogitTol) << c;
+    EXPECT_LT(max_abs_diff(r.hidden, hidden), kLogitTol) << c;
+    EXPECT_EQ(argmax(r.logits), argmax(logits)) << c;
+  }
+}
+
+TEST_F(LlmParity, DecodeStepAfterPrefillMatchesUpstream) {
+  text::IntMatrix prompt = golden_matrix("prompt_ref1_values");
+  text::IntMatrix column = golden_matrix("slow_step_column");
+  auto session = model_->new_session(static_cast<int>(prompt.cols) + 1);
+  session->prefill(prompt);
+  lm::SlowResult r = session->step(column.values);
+  EXPECT_LT(max_abs_diff(r.logits, golden_f32("slow_step_logits")), kLogitTol);
+  EXPECT_LT(max_abs_diff(r.hidden, golden_f32("slow_step_hidden")), kLogitTol);
+}
+
+TEST_F(LlmParity, FastTransformerOnAFixedFrameMatchesUpstream) {
+  auto hidden = golden_f32("slow_plain_hidden");
+  auto codes = io::npy_to_int32(io::read_npy(kGolden / "fast_frame_codes.npy"), "fast_frame_codes");
+  auto expect = golden_f32("fast_frame_logits");  // [10, 4096]; row 0 is upstream's discarded position 0
+  const std::size_t width = expect.size() / 10;
+  auto session = model_->new_session(1);
+  std::span<const float> got = session->fast_begin(hidden, codes[0]);
+  for (std::size_t k = 1; k < 10; ++k) {
+    if (k > 1) got = session->fast_next(codes[k - 1]);
+    std::span<const float> row(expect.data() + k * width, width);
+    EXPECT_LT(max_abs_diff(got, row), kLogitTol) << "codebook " << k;
+  }
+}
+
+void expect_generation_matches(const std::shared_ptr<const lm::LlmModel>& model, const std::string& c, float rp,
+                               int max_new_tokens, lm::PenaltyHistory history) {
+  text::IntMatrix prompt = golden_matrix("prompt_" + c + "_values");
+  text::IntMatrix expect = golden_matrix("gen_" + c + "_codes");
+  lm::GenerationParams p;
+  p.sampling = {0.8f, 1e-6f, rp};
+  p.max_new_tokens = max_new_tokens;
+  p.history = history;
+  auto session = model->new_session(static_cast<int>(prompt.cols) + max_new_tokens);
+  lm::FrameGenerator gen(*session, model->info().layout, prompt, p);
+  std::vector<std::vector<int32_t>> frames;
+  std::vector<int32_t> f;
+  while (gen.next(f)) frames.push_back(f);
+  ASSERT_EQ(frames.size(), expect.cols) << c;
+  for (std::size_t t = 0; t < expect.cols; ++t) {
+    for (std::size_t k = 0; k < expect.rows; ++k) {
+      ASSERT_EQ(frames[t][k], expect.at(k, t)) << c << ": frame " << t << " codebook " << k;
+    }
+  }
+  // Row 0 of the columns: the slow tokens themselves (text tokens included), last column too.
+  text::IntMatrix columns = golden_matrix("gen_" + c + "_columns");
+  ASSERT_EQ(gen.columns().size(), columns.cols);
+  for (std::size_t t = 0; t < columns.cols; ++t) EXPECT_EQ(gen.columns()[t][0], columns.at(0, t)) << c << " column " << t;
+}
+
+TEST_F(LlmParity, GreedyGenerationReproducesUpstreamCodes) {
+  expect_generation_matches(model_, "plain", 1.0f, 21, lm::PenaltyHistory::kUpstream);
+  expect_generation_matches(model_, "ref1", 1.1f, 21, lm::PenaltyHistory::kUpstream);
+}
+
+TEST_F(LlmParity, StrongPenaltyNeedsUpstreamHistoryRules) {
+  expect_generation_matches(model_, "rp15", 1.5f, 41, lm::PenaltyHistory::kUpstream);
+}
+
+}  // namespace
