@@ -54,6 +54,12 @@ void convert_llm(const std::string& checkpoint_dir, const std::string& out_dir, 
   write(build_slow_graph(weights, tokens, options.graph), "slow.onnx");
   write(build_fast_graph(weights, tokens, options.graph), "fast.onnx");
 
+  // The bundle carries what a request needs besides the graphs: the tokenizer and the configs.
+  for (const char* name : {"tokenizer.tiktoken", "special_tokens.json", "config.json", "codec_config.json"}) {
+    const fs::path from = fs::path(checkpoint_dir) / name;
+    if (fs::exists(from)) fs::copy_file(from, fs::path(out_dir) / name, fs::copy_options::overwrite_existing);
+  }
+
   const fs::path info = fs::path(out_dir) / "llm.json";
   std::ofstream out(info);
   out << llm_bundle_info(weights.config, tokens, options).dump(2) << "\n";

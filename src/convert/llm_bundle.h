@@ -1,5 +1,6 @@
 // Converting a checkpoint's DualAR model into the graphs the engine runs, plus llm.json describing them:
-//   <out>/slow.onnx (+ slow.onnx.data when large), <out>/fast.onnx, <out>/llm.json
+//   <out>/slow.onnx (+ slow.onnx.data when large), <out>/fast.onnx, <out>/llm.json, and copies of the
+//   tokenizer files and configs (tokenizer.tiktoken, special_tokens.json, config.json, codec_config.json)
 // llm.json holds every number the runtime needs (KV shapes, token ids, head sizes), so loading never touches
 // the checkpoint again.
 #pragma once

@@ -60,6 +60,7 @@ std::shared_ptr<const LlmModel> LlmModel::load(const std::string& bundle_dir, co
   }
   auto model = std::shared_ptr<LlmModel>(new LlmModel());
   model->info_ = LlmInfo::from_json(j, info_path.string());
+  ort::configure_env(settings);  // sizes the shared thread pool unless another model already started it
   Ort::SessionOptions options = ort::make_session_options(settings);
   auto open = [&](const char* name) {
     const fs::path p = dir / name;

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   fishtts::cli::add_info_command(app);
+  fishtts::cli::add_convert_command(app);
+  fishtts::cli::add_generate_command(app);
   fishtts::cli::add_tokenize_command(app);
   fishtts::cli::add_inspect_command(app);
   fishtts::cli::add_dev_command(app);
