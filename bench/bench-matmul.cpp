@@ -9,6 +9,17 @@
 //   bench-matmul --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
 //   FISHTTS_BENCH_LAYERS=12 (default) sets the chain length; enough layers that the int4 chain exceeds the
 //   L3 cache. Compare configurations by min_ms_per_layer (the fastest pass, least disturbed by other jobs).
+//
+// Measured 2026-11-25, ORT 1.29, 2 vCPU Zen 4 shared with three other builds (load average 3-5, so absolute
+// numbers are ~3x slower than on a quiet machine; ratios from one interleaved run, fastest of 5 passes), 12 layers:
+//   batch 1, ms per layer (x fp32):  fp32 5.85 (1.0) | int8 per-channel DynamicQuantizeMatMul 2.48 (2.4)
+//     int8 MatMulNBits acc4 b32/b64/b128 2.52/2.22/2.07 (2.3-2.8) | int8 acc1 41-58 (0.1: a slow path, never use)
+//     int4 acc4 b32/b64/b128 0.90/1.31/1.16 (5-6.5) | int4 acc1 b32/b64/b128 3.6/3.8/2.1 (1.5-2.8)
+//     symmetric vs asymmetric int4 b128 acc4: 1.17 vs 1.16. Memory read in the same run 11.7 GB/s; fp32 and
+//     int4 reach 7-11 GB/s of weights, i.e. both near the (contended) bound. Block-size differences of < 30%
+//     were not reproducible between runs under this load.
+//   200 rows (prefill), GFLOP/s: DynamicQuantizeMatMul int8 673 | fp32 135 | int4 b128 acc4 137 | int4 b32 acc4
+//     103 | int8 b128 acc4 93: for prefill the per-channel int8 path is ~5x faster than MatMulNBits.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
