@@ -1,0 +1,28 @@
+// The codec's two chunk graphs (spec 5.3 / 5.4), built from the normalised codec weights.
+//
+// codec_decode: codes int64 [n_codebooks + 1, S], start_frame int64 [1], state/* -> audio [1, 1, S * frame_length],
+//   zq / post [1, latent, S], latent [1, latent, S * upsampling] (intermediate stages, for parity checks), state_out/*.
+// codec_encode: audio float [1, 1, S * frame_length], start_frame, state/* -> codes int64 [n_codebooks + 1, S],
+//   latent [1, latent, S * frame_length / hop] (encoder output), pre [1, latent, S] (pre_module output), state_out/*.
+// Both are causal chunk graphs (convert/codec_layers.h): a whole utterance is one call with zero states, and
+// consecutive chunks with carried states give the same result.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <vector>
+
+#include "checkpoint/weights.h"
+#include "convert/codec_layers.h"
+
+namespace fishtts::convert {
+
+struct CodecGraph {
+  onnx::ModelProto model;
+  std::vector<CodecState> states;
+};
+
+CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights);
+CodecGraph build_codec_encode_graph(const checkpoint::CodecWeights& weights);
+
+}  // namespace fishtts::convert

@@ -1,0 +1,259 @@
+#include "convert/codec_layers.h"
+
+#include <cmath>
+#include <limits>
+
+#include "common/error.h"
+#include "convert/llm_layers.h"
+
+namespace fishtts::convert {
+namespace {
+
+constexpr int64_t kToEnd = std::numeric_limits<int64_t>::max();
+
+std::vector<float> floats(const checkpoint::Tensor& t) {
+  std::span<const float> view = t.float_view();
+  if (!view.empty()) return {view.begin(), view.end()};
+  return t.to_float();
+}
+
+// Declares a zero-initialised state input and returns its name; `output_value` is wired later by finish_state.
+std::string state_input(CodecGraphContext& ctx, const std::string& key, std::vector<int64_t> shape) {
+  CodecState s;
+  s.input = "state/" + key;
+  s.output = "state_out/" + key;
+  s.shape = std::move(shape);
+  Shape dims(s.shape.begin(), s.shape.end());
+  ctx.g.add_input(s.input, ElemType::kFloat, dims);
+  ctx.states.push_back(std::move(s));
+  return ctx.states.back().input;
+}
+
+void state_output(CodecGraphContext& ctx, const std::string& value) {
+  const CodecState& s = ctx.states.back();
+  ctx.g.add_output(value, ElemType::kFloat, Shape(s.shape.begin(), s.shape.end()), s.output);
+}
+
+// Keeps the last `length` steps of `xs` (axis 2) as the next state of the state registered last.
+void keep_tail(CodecGraphContext& ctx, const std::string& xs, int64_t length) {
+  state_output(ctx, ctx.g.slice(xs, {-length}, {kToEnd}, {2}));
+}
+
+std::string strip_dot(const std::string& prefix) {
+  return !prefix.empty() && prefix.back() == '.' ? prefix.substr(0, prefix.size() - 1) : prefix;
+}
+
+std::string linear_from(CodecGraphContext& ctx, const std::string& x, const std::string& key) {
+  const checkpoint::Tensor& w = ctx.weights.get(key);
+  if (w.shape.size() != 2) {
+    throw Error(ErrorCode::kBadFormat, key + ": expected a 2-D Linear weight, got " + w.shape_string());
+  }
+  std::vector<float> values = floats(w);
+  return linear(ctx.g, x, key, values, w.shape[0], w.shape[1], WeightOptions{});
+}
+
+}  // namespace
+
+CodecTransformerShape pre_post_shape(const checkpoint::CodecTransformerConfig& c) {
+  CodecTransformerShape s;
+  s.n_layer = c.n_layer;
+  s.dim = c.dim;
+  s.n_head = c.n_head;
+  s.n_kv_head = c.n_local_heads > 0 ? c.n_local_heads : c.n_head;
+  s.head_dim = c.head_dim;
+  s.ffn = c.intermediate_size;
+  s.window = c.window_size;
+  s.block_size = c.block_size;
+  s.steps_per_frame = 1;
+  s.norm_eps = static_cast<float>(c.norm_eps);
+  return s;
+}
+
+std::string codec_weight(CodecGraphContext& ctx, const std::string& key) {
+  return float_initializer(ctx.g, ctx.weights.get(key), key);
+}
+
+std::string causal_conv(CodecGraphContext& ctx, const std::string& x, const std::string& prefix, int64_t stride,
+                        int64_t dilation, int64_t groups) {
+  const checkpoint::Tensor& w = ctx.weights.get(prefix + "weight");
+  if (w.shape.size() != 3) throw Error(ErrorCode::kBadFormat, prefix + "weight: expected [out, in, k], got " + w.shape_string());
+  const int64_t k = w.shape[2];
+  const int64_t cin = w.shape[1] * groups;
+  const int64_t pad = (k - 1) * dilation + 1 - stride;  // left zeros of spec 5.2.2 = the state length
+  if (pad < 0) throw Error(ErrorCode::kUnsupported, prefix + "weight: kernel " + std::to_string(k) + " shorter than stride " + std::to_string(stride));
+  auto scope = ctx.g.scope(strip_dot(prefix));
+  std::string in = x;
+  if (pad > 0) {
+    const std::string state = state_input(ctx, strip_dot(prefix), {1, cin, pad});
+    in = ctx.g.concat({state, x}, 2);
+    keep_tail(ctx, in, pad);
+  }
+  ConvParams p;
+  p.strides = {stride};
+  p.dilations = {dilation};
+  p.group = groups;
+  return ctx.g.conv(in, codec_weight(ctx, prefix + "weight"), codec_weight(ctx, prefix + "bias"), p);
+}
+
+std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, const std::string& prefix,
+                                  int64_t stride) {
+  const checkpoint::Tensor& w = ctx.weights.get(prefix + "weight");
+  if (w.shape.size() != 3) throw Error(ErrorCode::kBadFormat, prefix + "weight: expected [in, out, k], got " + w.shape_string());
+  const int64_t k = w.shape[2];
+  if (k < stride) throw Error(ErrorCode::kUnsupported, prefix + "weight: kernel " + std::to_string(k) + " shorter than stride " + std::to_string(stride));
+  // Input steps before the chunk that still reach its outputs: ceil((k - stride) / stride).
+  const int64_t context = (k - stride + stride - 1) / stride;
+  auto scope = ctx.g.scope(strip_dot(prefix));
+  std::string in = x;
+  if (context > 0) {
+    const std::string state = state_input(ctx, strip_dot(prefix), {1, w.shape[0], context});
+    in = ctx.g.concat({state, x}, 2);
+    keep_tail(ctx, in, context);
+  }
+  ConvParams p;
+  p.strides = {stride};
+  std::string y = ctx.g.conv_transpose(in, codec_weight(ctx, prefix + "weight"), codec_weight(ctx, prefix + "bias"), p);
+  // Outputs of the context steps alone come first (already emitted by the previous chunk); the last k - stride
+  // are the right trim of spec 5.2.3 (they belong to the next chunk).
+  if (context > 0 || k > stride) y = ctx.g.slice(y, {context * stride}, {k > stride ? -(k - stride) : kToEnd}, {2});
+  return y;
+}
+
+std::string snake(CodecGraphContext& ctx, const std::string& x, const std::string& alpha_key) {
+  const checkpoint::Tensor& a = ctx.weights.get(alpha_key);
+  std::vector<float> alpha = floats(a);
+  std::vector<float> inv(alpha.size());
+  // reciprocal(alpha + 1e-9) in fp32, as DAC evaluates it (spec 5.2.1).
+  for (size_t i = 0; i < alpha.size(); ++i) inv[i] = 1.0f / (alpha[i] + 1e-9f);
+  auto scope = ctx.g.scope(alpha_key);
+  const std::string alpha_v = ctx.g.add_initializer(alpha_key, std::span<const float>(alpha), a.shape);
+  const std::string inv_v = ctx.g.add_initializer(alpha_key + ".inv", std::span<const float>(inv), a.shape);
+  const std::string s = ctx.g.sin(ctx.g.mul(alpha_v, x));
+  return ctx.g.add(x, ctx.g.mul(inv_v, ctx.g.mul(s, s)));
+}
+
+std::string residual_unit(CodecGraphContext& ctx, const std::string& x, const std::string& prefix, int64_t dilation) {
+  std::string y = snake(ctx, x, prefix + "block.0.alpha");
+  y = causal_conv(ctx, y, prefix + "block.1.conv.", 1, dilation);
+  y = snake(ctx, y, prefix + "block.2.alpha");
+  y = causal_conv(ctx, y, prefix + "block.3.conv.", 1, 1);
+  return ctx.g.add(x, y);
+}
+
+std::string convnext(CodecGraphContext& ctx, const std::string& x, const std::string& prefix) {
+  GraphBuilder& g = ctx.g;
+  const int64_t dim = ctx.weights.get(prefix + "dwconv.conv.weight").shape.at(0);
+  std::string y = causal_conv(ctx, x, prefix + "dwconv.conv.", 1, 1, dim);
+  auto scope = g.scope(strip_dot(prefix));
+  y = g.transpose(y, {0, 2, 1});
+  y = g.layer_norm(y, codec_weight(ctx, prefix + "norm.weight"), codec_weight(ctx, prefix + "norm.bias"), 1e-6f);
+  y = g.add(linear_from(ctx, y, prefix + "pwconv1.weight"), codec_weight(ctx, prefix + "pwconv1.bias"));
+  // Exact GELU, 0.5 x (1 + erf(x / sqrt 2)); ORT fuses the pattern into its Gelu kernel.
+  y = g.mul(g.mul(y, g.const_f32(0.5f)), g.add(g.const_f32(1.0f), g.erf(g.mul(y, g.const_f32(static_cast<float>(M_SQRT1_2))))));
+  y = g.add(linear_from(ctx, y, prefix + "pwconv2.weight"), codec_weight(ctx, prefix + "pwconv2.bias"));
+  y = g.mul(y, codec_weight(ctx, prefix + "gamma"));
+  return g.add(x, g.transpose(y, {0, 2, 1}));
+}
+
+namespace {
+
+// Rotates adjacent pairs of x [1, S, H, D] by the gathered cos/sin [1, S, 1, D/2, 1] (upstream apply_rotary_emb).
+std::string rope(GraphBuilder& g, const std::string& x, const std::string& cos, const std::string& sin,
+                 int64_t heads, int64_t head_dim) {
+  const std::string pairs = g.reshape(x, std::vector<int64_t>{1, -1, heads, head_dim / 2, 2});
+  const std::string x0 = g.slice(pairs, {0}, {1}, {-1});
+  const std::string x1 = g.slice(pairs, {1}, {2}, {-1});
+  const std::string out0 = g.sub(g.mul(x0, cos), g.mul(x1, sin));
+  const std::string out1 = g.add(g.mul(x1, cos), g.mul(x0, sin));
+  return g.reshape(g.concat({out0, out1}, -1), std::vector<int64_t>{1, -1, heads, head_dim});
+}
+
+}  // namespace
+
+std::string codec_transformer(CodecGraphContext& ctx, const std::string& x, const std::string& prefix,
+                              const CodecTransformerShape& s) {
+  GraphBuilder& g = ctx.g;
+  if (s.n_head != s.n_kv_head) {
+    throw Error(ErrorCode::kUnsupported, prefix + ": codec transformer with " + std::to_string(s.n_head) + " query and " +
+                                             std::to_string(s.n_kv_head) + " kv heads (upstream splits wqkv in equal thirds)");
+  }
+  if (s.window < 2) throw Error(ErrorCode::kUnsupported, prefix + ": attention window " + std::to_string(s.window) + " < 2");
+  const checkpoint::Tensor& table = ctx.weights.get(prefix + "freqs_cis");
+  if (table.shape.size() != 3 || table.shape[2] != 2 || table.shape[1] * 2 != s.head_dim) {
+    throw Error(ErrorCode::kBadFormat, prefix + "freqs_cis: expected [positions, " + std::to_string(s.head_dim / 2) +
+                                           ", 2], got " + table.shape_string());
+  }
+  const int64_t half = s.head_dim / 2;
+  const int64_t past = s.window - 1;  // cached positions: a query sees itself and window - 1 earlier keys
+  auto scope = g.scope(strip_dot(prefix));
+
+  // The stored table (spec 1.5), split into cos / sin columns as fp32.
+  std::vector<float> cis = floats(table);
+  const int64_t rows = table.shape[0];
+  std::vector<float> cos(static_cast<size_t>(rows * half)), sin(cos.size());
+  for (size_t i = 0; i < cos.size(); ++i) {
+    cos[i] = cis[2 * i];
+    sin[i] = cis[2 * i + 1];
+  }
+  const std::string cos_table = g.add_initializer(prefix + "cos", std::span<const float>(cos), {rows, half});
+  const std::string sin_table = g.add_initializer(prefix + "sin", std::span<const float>(sin), {rows, half});
+
+  std::string h = g.transpose(x, {0, 2, 1});  // [1, S, C]
+
+  // Positions of this chunk and the window mask over [cache, chunk] keys (kept keys are the last `past` steps).
+  const std::string start = g.squeeze(g.mul(ctx.start_frame, g.const_i64({s.steps_per_frame})), {0});
+  const std::string seq = g.gather(g.shape_of(h), g.const_i64({1}, {}));
+  const std::string end = g.add(start, seq);
+  const std::string one = g.const_i64({1}, {});
+  const std::string q_pos = g.op("Range", {start, end, one});
+  const std::string k_pos = g.op("Range", {g.sub(start, g.const_i64({past}, {})), end, one});
+  const std::string diff = g.sub(g.unsqueeze(q_pos, {1}), g.unsqueeze(k_pos, {0}));  // [S, past + S]
+  const std::string before_start = g.op("Less", {g.unsqueeze(k_pos, {0}), g.const_i64({0}, {})});
+  const std::string future = g.op("Less", {diff, g.const_i64({0}, {})});
+  const std::string too_old = g.op("Not", {g.op("Less", {diff, g.const_i64({s.window}, {})})});
+  const std::string hidden = g.op("Or", {g.op("Or", {before_start, future}), too_old});
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  const std::string mask = g.where(hidden, g.const_f32(neg_inf), g.const_f32(0.0f));
+  const std::vector<int64_t> table_shape = {1, -1, 1, half, 1};
+  const std::string cos_rows = g.reshape(g.gather(cos_table, q_pos), table_shape);
+  const std::string sin_rows = g.reshape(g.gather(sin_table, q_pos), table_shape);
+
+  const int64_t width = s.n_head * s.head_dim;
+  const std::string scale = g.const_f32(1.0f / std::sqrt(static_cast<float>(s.head_dim)));
+  for (int64_t l = 0; l < s.n_layer; ++l) {
+    const std::string p = prefix + "layers." + std::to_string(l) + ".";
+    auto layer_scope = g.scope("layers." + std::to_string(l));
+    std::string n = g.rms_norm(h, codec_weight(ctx, p + "attention_norm.weight"), s.norm_eps);
+    const std::string qkv = linear_from(ctx, n, p + "attention.wqkv.weight");
+    auto heads = [&](int64_t i) {
+      return g.reshape(g.slice(qkv, {i * width}, {(i + 1) * width}, {-1}),
+                       std::vector<int64_t>{1, -1, s.n_head, s.head_dim});
+    };
+    const std::vector<int64_t> bhsd = {0, 2, 1, 3};
+    const std::string q = g.transpose(rope(g, heads(0), cos_rows, sin_rows, s.n_head, s.head_dim), bhsd);
+    const std::string k = g.transpose(rope(g, heads(1), cos_rows, sin_rows, s.n_head, s.head_dim), bhsd);
+    const std::string v = g.transpose(heads(2), bhsd);
+    std::string k_all, v_all;
+    for (auto [value, all, name] : {std::tuple{&k, &k_all, "k"}, std::tuple{&v, &v_all, "v"}}) {
+      const std::string key = strip_dot(p) + "." + name;
+      const std::string cache = state_input(ctx, key, {1, s.n_head, past, s.head_dim});
+      *all = g.concat({cache, *value}, 2);
+      keep_tail(ctx, *all, past);
+    }
+    std::string scores = g.mul(g.matmul(q, g.transpose(k_all, {0, 1, 3, 2})), scale);
+    std::string attn = g.matmul(g.softmax(g.add(scores, mask), -1), v_all);
+    attn = g.reshape(g.transpose(attn, bhsd), std::vector<int64_t>{1, -1, width});
+    attn = linear_from(ctx, attn, p + "attention.wo.weight");
+    h = g.add(h, g.mul(attn, codec_weight(ctx, p + "attention_layer_scale.gamma")));
+
+    n = g.rms_norm(h, codec_weight(ctx, p + "ffn_norm.weight"), s.norm_eps);
+    const std::string a = linear_from(ctx, n, p + "feed_forward.w1.weight");
+    const std::string b = linear_from(ctx, n, p + "feed_forward.w3.weight");
+    std::string f = linear_from(ctx, g.mul(g.mul(a, g.sigmoid(a)), b), p + "feed_forward.w2.weight");
+    h = g.add(h, g.mul(f, codec_weight(ctx, p + "ffn_layer_scale.gamma")));
+  }
+  h = g.rms_norm(h, codec_weight(ctx, prefix + "norm.weight"), s.norm_eps);
+  return g.transpose(h, {0, 2, 1});
+}
+
+}  // namespace fishtts::convert

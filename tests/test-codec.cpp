@@ -1,0 +1,230 @@
+// The converted codec graphs against upstream's fp32 outputs on the tiny checkpoint (golden/manifest.json):
+// decode stages and audio, the upper clamp, encode codes (exact, short and long: the long case crosses the
+// encoder transformer's 512-step window), streaming decode against whole decode, and bad input.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+
+#include "codec/codec_model.h"
+#include "codec/streaming_decoder.h"
+#include "common/error.h"
+#include "convert/codec_bundle.h"
+#include "io/npy.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace fishtts;
+
+const fs::path kFixture = FISHTTS_FIXTURE_DIR;
+const fs::path kGolden = kFixture / "golden";
+
+std::vector<float> golden_f32(const std::string& name) {
+  return io::npy_to_float32(io::read_npy(kGolden / (name + ".npy")), name);
+}
+text::IntMatrix golden_codes(const std::string& name) {
+  io::NpyArray a = io::read_npy(kGolden / (name + ".npy"));
+  text::IntMatrix m;
+  m.rows = a.shape.at(0);
+  m.cols = a.shape.at(1);
+  m.values = io::npy_to_int32(a, name);
+  return m;
+}
+// The chirps are int16 .npy files (io::read_npy reads int32/int64/float32 only): version 1.0 header, then the
+// samples; scaled by 1/32768 as upstream's encoder input.
+std::vector<float> golden_pcm(const std::string& name) {
+  std::ifstream in(kGolden / (name + ".npy"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_GT(bytes.size(), 10u);
+  EXPECT_EQ(bytes.substr(1, 5), "NUMPY");
+  const size_t header = static_cast<uint8_t>(bytes[8]) | (static_cast<size_t>(static_cast<uint8_t>(bytes[9])) << 8);
+  EXPECT_NE(bytes.find("'<i2'"), std::string::npos);
+  std::vector<float> out((bytes.size() - 10 - header) / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int16_t v;
+    std::memcpy(&v, bytes.data() + 10 + header + 2 * i, 2);
+    out[i] = static_cast<float>(v) / 32768.0f;
+  }
+  return out;
+}
+
+float max_abs_diff(std::span<const float> a, std::span<const float> b) {
+  EXPECT_EQ(a.size(), b.size());
+  float d = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) d = std::max(d, std::abs(a[i] - b[i]));
+  return d;
+}
+double snr_db(std::span<const float> reference, std::span<const float> test) {
+  double signal = 0, noise = 0;
+  for (size_t i = 0; i < std::min(reference.size(), test.size()); ++i) {
+    signal += double(reference[i]) * reference[i];
+    noise += (double(reference[i]) - test[i]) * (double(reference[i]) - test[i]);
+  }
+  return noise == 0 ? 400.0 : 10.0 * std::log10(signal / noise);
+}
+
+text::IntMatrix columns(const text::IntMatrix& m, size_t begin, size_t end) {
+  text::IntMatrix out;
+  out.rows = m.rows;
+  out.cols = end - begin;
+  for (size_t r = 0; r < m.rows; ++r) {
+    for (size_t c = begin; c < end; ++c) out.values.push_back(m.at(r, c));
+  }
+  return out;
+}
+
+class CodecParity : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("fishtts-codec-test-" + std::to_string(::getpid()));
+    convert::convert_codec(kFixture.string(), dir_.string(), {});
+    hw::EngineSettings settings;
+    settings.intra_op_threads = 2;
+    codec::CodecRunOptions options;
+    options.decode_chunk_frames = 7;   // whole decodes cross chunk boundaries too
+    options.encode_chunk_frames = 16;  // the long case spans 9 chunks and the 512-step window
+    model_ = codec::CodecModel::load(dir_.string(), settings, options);
+  }
+  static void TearDownTestSuite() {
+    model_.reset();
+    fs::remove_all(dir_);
+  }
+  static inline fs::path dir_;
+  static inline std::shared_ptr<const codec::CodecModel> model_;
+};
+
+// fp32 in another summation order than PyTorch. Measured max abs errors are printed by the tests.
+constexpr float kStageTol = 1e-4f;
+
+TEST_F(CodecParity, DecodeStagesMatchUpstream) {
+  codec::DecodeStages s = model_->decode_stages(golden_codes("decode_codes"));
+  float zq = max_abs_diff(s.zq, golden_f32("decode_zq"));
+  float post = max_abs_diff(s.post, golden_f32("decode_post"));
+  float latent = max_abs_diff(s.latent, golden_f32("decode_latent"));
+  std::vector<float> audio_ref = golden_f32("decode_audio");
+  float audio = max_abs_diff(s.audio, audio_ref);
+  std::printf("decode max abs error: zq %.3g post %.3g latent %.3g audio %.3g (SNR %.1f dB)\n", zq, post, latent, audio,
+              snr_db(audio_ref, s.audio));
+  EXPECT_LT(zq, kStageTol);
+  EXPECT_LT(post, kStageTol);
+  EXPECT_LT(latent, kStageTol);
+  EXPECT_LT(audio, kStageTol);
+  EXPECT_GT(snr_db(audio_ref, s.audio), 60.0);
+}
+
+TEST_F(CodecParity, EncodeCodesMatchUpstreamExactly) {
+  for (const std::string c : {"encode", "encode_long"}) {
+    codec::EncodeStages s = model_->encode_stages(golden_pcm(c + "_pcm16"));
+    text::IntMatrix expected = golden_codes(c + "_codes");
+    float latent = max_abs_diff(s.latent, golden_f32(c + "_latent"));
+    float pre = max_abs_diff(s.pre, golden_f32(c + "_pre"));
+    std::printf("%s max abs error: latent %.3g pre %.3g\n", c.c_str(), latent, pre);
+    EXPECT_LT(latent, kStageTol) << c;
+    EXPECT_LT(pre, kStageTol) << c;
+    ASSERT_EQ(s.codes.rows, expected.rows);
+    ASSERT_EQ(s.codes.cols, expected.cols);
+    size_t mismatches = 0;
+    for (size_t i = 0; i < expected.values.size(); ++i) mismatches += s.codes.values[i] != expected.values[i];
+    EXPECT_EQ(mismatches, 0u) << c;
+  }
+}
+
+TEST_F(CodecParity, CodesAboveTheRangeAreClampedAsUpstream) {
+  text::IntMatrix codes = golden_codes("decode_clamp_codes");
+  bool above = false;
+  for (size_t c = 0; c < codes.cols; ++c) above |= codes.at(0, c) >= 4096 || codes.at(1, c) >= 1024;
+  ASSERT_TRUE(above) << "the golden input should exercise the clamp";
+  std::vector<float> audio = model_->decode(codes);
+  std::vector<float> expected = golden_f32("decode_clamp_audio");
+  std::printf("clamp decode max abs error %.3g\n", max_abs_diff(audio, expected));
+  EXPECT_LT(max_abs_diff(audio, expected), kStageTol);
+}
+
+TEST_F(CodecParity, ChunkedWholeDecodeMatchesOneCall) {
+  text::IntMatrix codes = golden_codes("decode_codes");
+  std::vector<float> chunked = model_->decode(codes);  // chunks of 7 frames
+  std::vector<float> one_call = model_->decode_stages(codes).audio;
+  ASSERT_EQ(chunked.size(), codes.cols * static_cast<size_t>(model_->info().frame_length));
+  std::printf("chunked vs one-call decode: max abs diff %.3g\n", max_abs_diff(chunked, one_call));
+  EXPECT_LT(max_abs_diff(chunked, one_call), 5e-5f);
+}
+
+TEST_F(CodecParity, StreamingDecodeEqualsWholeDecode) {
+  // Long enough (60 frames) for the post_module's window (8 frames here) to slide many times.
+  text::IntMatrix base = golden_codes("decode_codes");
+  text::IntMatrix codes;
+  codes.rows = base.rows;
+  codes.cols = 60;
+  for (size_t r = 0; r < codes.rows; ++r) {
+    for (size_t c = 0; c < codes.cols; ++c) codes.values.push_back(base.at(r, (c * 7) % base.cols));
+  }
+  std::vector<float> whole = model_->decode_stages(codes).audio;
+  for (int chunk : {1, 3, 8}) {
+    auto stream = model_->new_stream(chunk);
+    std::vector<float> streamed;
+    const size_t steps[] = {1, 2, 5, 1, 11, 4};  // uneven pushes, some smaller than the chunk
+    for (size_t pushed = 0, i = 0; pushed < codes.cols; ++i) {
+      const size_t end = std::min(codes.cols, pushed + steps[i % 6]);
+      std::vector<float> part = stream->push(columns(codes, pushed, end));
+      EXPECT_EQ(part.size() % static_cast<size_t>(model_->info().frame_length), 0u);
+      streamed.insert(streamed.end(), part.begin(), part.end());
+      pushed = end;
+    }
+    std::vector<float> tail = stream->finish();
+    streamed.insert(streamed.end(), tail.begin(), tail.end());
+    EXPECT_EQ(stream->frames_decoded(), 60);
+    float diff = max_abs_diff(streamed, whole);
+    std::printf("streaming (chunk %d) vs whole decode: max abs diff %.3g, SNR %.1f dB\n", chunk, diff, snr_db(whole, streamed));
+    EXPECT_LT(diff, 5e-5f) << chunk;  // measured 1.6e-5 (chunk 1), 1.3e-5 (3), 9.8e-6 (8): fp32 rounding only
+    EXPECT_GT(snr_db(whole, streamed), 90.0) << chunk;
+  }
+}
+
+void expect_error(ErrorCode code, const std::string& fragment, const std::function<void()>& f) {
+  try {
+    f();
+    ADD_FAILURE() << "no error, expected one containing '" << fragment << "'";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CodecParity, BadCodesAndAudioGiveClearErrors) {
+  text::IntMatrix codes = golden_codes("decode_codes");
+  text::IntMatrix short_rows = codes;
+  short_rows.rows = 9;
+  short_rows.values.resize(9 * codes.cols);
+  expect_error(ErrorCode::kInvalidArgument, "9 rows", [&] { model_->decode(short_rows); });
+  text::IntMatrix negative = codes;
+  negative.at(3, 5) = -1;
+  expect_error(ErrorCode::kInvalidArgument, "codebook 3, frame 5", [&] { model_->decode(negative); });
+  auto stream = model_->new_stream(1);
+  stream->push(columns(codes, 0, 4));
+  expect_error(ErrorCode::kInvalidArgument, "codebook 3, frame 5", [&] { stream->push(columns(negative, 4, 10)); });
+
+  const int64_t limit = model_->info().decode.max_frames;
+  text::IntMatrix too_long;
+  too_long.rows = codes.rows;
+  too_long.cols = static_cast<size_t>(limit + 1);
+  too_long.values.assign(too_long.rows * too_long.cols, 0);
+  expect_error(ErrorCode::kOutOfRange, "position limit", [&] { model_->decode(too_long); });
+
+  expect_error(ErrorCode::kInvalidArgument, "no audio", [&] { model_->encode({}); });
+  std::vector<float> nan_audio(100, 0.0f);
+  nan_audio[42] = std::nanf("");
+  expect_error(ErrorCode::kInvalidArgument, "sample 42", [&] { model_->encode(nan_audio); });
+  std::vector<float> long_audio(static_cast<size_t>((model_->info().encode.max_frames + 1) * model_->info().frame_length), 0.0f);
+  expect_error(ErrorCode::kOutOfRange, "position limit", [&] { model_->encode(long_audio); });
+  expect_error(ErrorCode::kNotFound, "codec.json", [&] { codec::CodecModel::load(kFixture.string(), {}); });
+}
+
+}  // namespace
