@@ -1,5 +1,7 @@
 #include "ort/session_options.h"
 
+#include <cstdlib>
+
 namespace fishtts::ort {
 
 Ort::SessionOptions make_session_options(const hw::EngineSettings& settings) {
@@ -9,6 +11,8 @@ Ort::SessionOptions make_session_options(const hw::EngineSettings& settings) {
   // Our graphs are chains (one layer after another): parallel execution of independent nodes buys nothing.
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
   options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  // Developer aid: FISHTTS_ORT_PROFILE=<prefix> writes ONNX Runtime's per-node timing JSON for every session.
+  if (const char* prefix = std::getenv("FISHTTS_ORT_PROFILE"); prefix && *prefix) options.EnableProfiling(prefix);
   return options;
 }
 
