@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "convert/codec_bundle.h"
 #include "model_args.h"
 
 namespace fishtts::cli {
@@ -21,6 +22,7 @@ void add_convert_command(CLI::App& app) {
     auto options = opt->model.convert_options();
     auto start = std::chrono::steady_clock::now();
     convert::convert_llm(opt->model.model.string(), opt->out, options);
+    convert::convert_codec(opt->model.model.string(), opt->out, {});
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("converted %s -> %s (%s weights, %s heads) in %.1f s\n", opt->model.model.c_str(), opt->out.c_str(),
                 hw::precision_name(options.graph.weights.precision),

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   fishtts::cli::add_tokenize_command(app);
   fishtts::cli::add_inspect_command(app);
   fishtts::cli::add_dev_command(app);
+  fishtts::cli::add_encode_command(app);
+  fishtts::cli::add_decode_command(app);
 
   try {
     app.parse(argc, argv);

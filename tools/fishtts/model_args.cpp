@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "convert/codec_bundle.h"
 #include "hw/cpu_info.h"
 
 namespace fishtts::cli {
@@ -40,12 +41,12 @@ convert::LlmConvertOptions ModelArgs::convert_options() const {
   return o;
 }
 
-BundleDir::BundleDir(const ModelArgs& args) {
+BundleDir::BundleDir(const ModelArgs& args, BundleParts parts) {
   namespace fs = std::filesystem;
   if (!fs::is_directory(args.model)) {
     throw Error(ErrorCode::kNotFound, args.model.string() + ": not a folder");
   }
-  if (fs::exists(args.model / "llm.json")) {
+  if (fs::exists(args.model / "llm.json") || fs::exists(args.model / "codec.json")) {
     path_ = args.model.string();
     return;
   }
@@ -53,7 +54,8 @@ BundleDir::BundleDir(const ModelArgs& args) {
   temporary_ = true;
   std::fprintf(stderr, "converting %s (keep the result with `fishtts convert`)...\n", args.model.c_str());
   auto start = std::chrono::steady_clock::now();
-  convert::convert_llm(args.model.string(), path_, args.convert_options());
+  if (parts.llm) convert::convert_llm(args.model.string(), path_, args.convert_options());
+  if (parts.codec) convert::convert_codec(args.model.string(), path_, {});
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "converted in %.1f s\n", s);
 }

@@ -24,10 +24,16 @@ struct ModelArgs {
   convert::LlmConvertOptions convert_options() const;
 };
 
+// Which graphs a command needs when --model is a checkpoint folder (a converted bundle is used as it is).
+struct BundleParts {
+  bool llm = true;
+  bool codec = false;
+};
+
 // A converted bundle folder, or a temporary one converted from a checkpoint folder (removed on destruction).
 class BundleDir {
  public:
-  explicit BundleDir(const ModelArgs& args);
+  explicit BundleDir(const ModelArgs& args, BundleParts parts = {});
   ~BundleDir();
   BundleDir(const BundleDir&) = delete;
   BundleDir& operator=(const BundleDir&) = delete;
