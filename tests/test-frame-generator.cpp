@@ -236,13 +236,16 @@ TEST(RepetitionHistory, UpstreamWindowIsSixteenWideWithZerosAndUsesColumnZeroFor
   EXPECT_EQ(codes.back(), 69);
 }
 
-TEST(RepetitionHistory, CorrectedWindowHoldsOnlyRealColumns) {
+TEST(RepetitionHistory, CorrectedWindowUsesTheTokenRowForTheSlowToken) {
   RepetitionHistory h(3, PenaltyHistory::kCorrected);
-  EXPECT_TRUE(h.slow_tokens().empty());
+  EXPECT_EQ(h.slow_tokens(), std::vector<int32_t>(16, 0));
   h.push(std::vector<int32_t>{100, 1, 2});
   h.push(std::vector<int32_t>{101, 3, 4});
-  EXPECT_EQ(h.slow_tokens(), (std::vector<int32_t>{100, 101}));
-  EXPECT_EQ(h.codebook_codes(1), (std::vector<int32_t>{2, 4}));
+  std::vector<int32_t> tokens(16, 0), codes(16, 0);
+  tokens[0] = 100, tokens[1] = 101;
+  codes[0] = 2, codes[1] = 4;
+  EXPECT_EQ(h.slow_tokens(), tokens);
+  EXPECT_EQ(h.codebook_codes(1), codes);
 }
 
 }  // namespace

@@ -158,3 +158,19 @@ TEST(SamplingParams, ValidationNamesTheField) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Sampler, GreedyTakesTheFirstMaximumOfThePenalisedLogits) {
+  fishtts::lm::SamplingParams p;
+  p.greedy = true;
+  p.repetition_penalty = 2.0f;
+  fishtts::lm::Sampler s(p, 0);
+  std::vector<float> z = {1.0f, 3.0f, 3.0f, 2.0f};
+  EXPECT_EQ(s.sample(z, {}), 1);  // tie: the first
+  std::vector<float> z2 = {1.0f, 3.0f, 3.0f, 2.0f};
+  std::vector<int32_t> history = {1, 2};
+  EXPECT_EQ(s.sample(z2, history), 3);  // 3/2 = 1.5 < 2
+}
+
+}  // namespace

@@ -19,7 +19,7 @@ struct GenerationParams {
   // Columns to generate, the dropped final one included (upstream's meaning). 0 = up to the end of the context.
   int max_new_tokens = 1024;
   std::uint64_t seed = 42;
-  PenaltyHistory history = PenaltyHistory::kUpstream;
+  PenaltyHistory history = PenaltyHistory::kCorrected;
 
   void validate() const;
 };

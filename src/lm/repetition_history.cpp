@@ -27,24 +27,21 @@ void RepetitionHistory::push(std::span<const int32_t> column) {
   ++pushed_;
 }
 
+std::vector<int32_t> RepetitionHistory::window_row(std::size_t row) const {
+  std::vector<int32_t> values;
+  for (const auto& col : recent_) values.push_back(col[row]);
+  // The window is always 16 wide: early on it includes unwritten (zero) columns.
+  values.resize(kWindow, 0);
+  return values;
+}
+
 std::vector<int32_t> RepetitionHistory::slow_tokens() const {
-  if (mode_ == PenaltyHistory::kCorrected) {
-    std::vector<int32_t> tokens;
-    for (const auto& col : recent_) tokens.push_back(col[0]);
-    return tokens;
-  }
+  if (mode_ == PenaltyHistory::kCorrected) return window_row(0);
   // Window column 0: the oldest column of the window, all rows; zeros before anything was written.
   if (recent_.empty()) return std::vector<int32_t>(static_cast<std::size_t>(rows_), 0);
   return recent_.front();
 }
 
-std::vector<int32_t> RepetitionHistory::codebook_codes(int k) const {
-  const auto row = static_cast<std::size_t>(k + 1);
-  std::vector<int32_t> codes;
-  for (const auto& col : recent_) codes.push_back(col[row]);
-  // Upstream's window is always 16 wide: early on it includes unwritten (zero) columns.
-  if (mode_ == PenaltyHistory::kUpstream) codes.resize(kWindow, 0);
-  return codes;
-}
+std::vector<int32_t> RepetitionHistory::codebook_codes(int k) const { return window_row(static_cast<std::size_t>(k + 1)); }
 
 }  // namespace fishtts::lm

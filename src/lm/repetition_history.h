@@ -5,8 +5,10 @@
 // k is penalised with its own row. The slow token is penalised with window *column* 0 (the oldest column's token
 // id and its ten codes read as token ids) instead of row 0: a bug from upstream commit 83afe68.
 //
-// kUpstream reproduces all of that (needed to match upstream's codes at strong penalties); kCorrected penalises
-// the slow token with the tokens of the last <= 16 columns and each codebook with its last <= 16 real codes.
+// kCorrected (the default) fixes that bug: the slow token is penalised with window row 0, the token ids of the
+// window's columns, as upstream did before 83afe68 (S1-rel); the windows are otherwise upstream's (16 wide,
+// zeros before they fill). kUpstream reproduces the bug too, for parity with upstream's codes at strong
+// penalties (the fixture's gen_rp15); at the default 1.1 the two agree on the fixture.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,8 @@ class RepetitionHistory {
   std::vector<int32_t> codebook_codes(int k) const;
 
  private:
+  std::vector<int32_t> window_row(std::size_t row) const;
+
   int rows_;
   PenaltyHistory mode_;
   long pushed_ = 0;

@@ -34,7 +34,7 @@ void SamplingParams::validate() const {
 }
 
 std::string SamplingParams::describe() const {
-  return "temperature=" + std::to_string(temperature) + " top_p=" + std::to_string(top_p) +
+  return (greedy ? std::string("greedy") : "temperature=" + std::to_string(temperature) + " top_p=" + std::to_string(top_p)) +
          " repetition_penalty=" + std::to_string(repetition_penalty);
 }
 
@@ -123,6 +123,9 @@ Sampler::Sampler(const SamplingParams& params, std::uint64_t seed) : params_(par
 
 int32_t Sampler::sample(std::span<float> logits, std::span<const int32_t> history) {
   apply_repetition_penalty(logits, history, params_.repetition_penalty);
+  if (params_.greedy) {
+    return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());  // first max
+  }
   Candidates c = top_p_candidates(logits, params_.top_p);
   return draw(c, params_.temperature, rng_);
 }

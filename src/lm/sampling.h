@@ -16,6 +16,7 @@ struct SamplingParams {
   float temperature = 0.8f;         // (0, 2]; S1 API default 0.8
   float top_p = 0.8f;               // (0, 1]; S1 API default 0.8
   float repetition_penalty = 1.1f;  // (0, 2]; S1 API default 1.1; 1 = off
+  bool greedy = false;              // argmax of the penalised logits (top-p, temperature and RNG unused)
 
   // Throws fishtts::Error(kInvalidArgument) naming the field, its value and the allowed range.
   void validate() const;

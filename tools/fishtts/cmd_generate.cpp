@@ -20,7 +20,7 @@ struct GenerateOptions {
   PromptArgs prompt;
   std::filesystem::path output = "codes_0.npy";
   lm::GenerationParams params;
-  std::string history = "upstream";
+  std::string history = "corrected";
   bool quiet = false;
 };
 
@@ -70,10 +70,11 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--repetition-penalty", opt->params.sampling.repetition_penalty, "Repetition penalty, (0, 2]");
   cmd->add_option("--seed", opt->params.seed, "Random seed");
   cmd->add_option("--penalty-history", opt->history,
-                  "upstream (S1's exact repetition windows, default) or corrected (see docs)")
+                  "corrected (default: the slow token's penalty uses the recent tokens) or upstream (S1's "
+                  "column bug, for bit-parity with upstream at strong penalties)")
       ->check(CLI::IsMember({"upstream", "corrected"}));
+  cmd->add_flag("--greedy", opt->params.sampling.greedy, "Argmax everywhere (after the repetition penalty)");
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress or summary on stderr");
-  opt->params.max_new_tokens = 0;  // upstream's CLI default: up to the context end
   cmd->callback([opt] { run(*opt); });
 }
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   CLI::App app{"fishtts: Fish Speech / OpenAudio S1 text-to-speech on CPUs with ONNX Runtime"};
   app.set_version_flag("--version", fishtts::version());
   app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();  // --help shows every default
 
   fishtts::cli::add_info_command(app);
   fishtts::cli::add_convert_command(app);
