@@ -1,0 +1,158 @@
+#include "convert/bundle_cache.h"
+
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+
+#include "common/error.h"
+
+namespace fs = std::filesystem;
+
+namespace fishtts::convert {
+namespace {
+
+constexpr const char* kStamp = "verified.json";
+constexpr std::uintmax_t kHashWholeBelow = 16u << 20;  // configs and tokenizers are hashed whole
+
+std::string sha256_hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+int64_t mtime_ns(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+// (size, mtime) of every manifest file, as recorded after a full check.
+nlohmann::json file_stamps(const fs::path& dir, const nlohmann::json& manifest) {
+  nlohmann::json stamps = nlohmann::json::object();
+  for (const auto& f : manifest.at("files")) {
+    const fs::path p = dir / f.at("name").get<std::string>();
+    if (!fs::exists(p)) return nullptr;
+    stamps[f.at("name").get<std::string>()] = {fs::file_size(p), mtime_ns(p)};
+  }
+  return stamps;
+}
+
+// Leftovers of conversions whose process is gone (killed half way): safe to delete.
+void remove_stale_partials(const fs::path& bundles) {
+  if (!fs::exists(bundles)) return;
+  for (const auto& e : fs::directory_iterator(bundles)) {
+    const std::string name = e.path().filename().string();
+    const auto at = name.rfind(".partial-");
+    if (at == std::string::npos) continue;
+    const int pid = std::atoi(name.c_str() + at + 9);
+    if (pid > 0 && ::kill(pid, 0) != 0) {
+      std::error_code ec;
+      fs::remove_all(e.path(), ec);
+    }
+  }
+}
+
+}  // namespace
+
+std::string checkpoint_fingerprint(const std::string& checkpoint_dir) {
+  std::string material;
+  for (const char* name : {"config.json", "model.pth", "codec.pth", "tokenizer.tiktoken", "special_tokens.json",
+                           "codec_config.json", "model.safetensors", "model.safetensors.index.json"}) {
+    const fs::path p = fs::path(checkpoint_dir) / name;
+    if (!fs::exists(p)) continue;
+    const auto size = fs::file_size(p);
+    material += std::string(name) + ":" + std::to_string(size) + ":";
+    material += size < kHashWholeBelow ? sha256_file(p.string()) : std::to_string(mtime_ns(p));
+    material += "\n";
+  }
+  if (material.empty()) {
+    throw Error(ErrorCode::kNotFound, checkpoint_dir + ": no checkpoint files (config.json, model.pth, codec.pth, ...)");
+  }
+  return sha256_hex(material);
+}
+
+std::string bundle_cache_key(const std::string& fingerprint, const BundleOptions& options) {
+  return sha256_hex(fingerprint + options.to_json().dump()).substr(0, 20);
+}
+
+std::string verify_bundle_cached(const std::string& dir) {
+  nlohmann::json manifest;
+  try {
+    manifest = read_manifest(dir);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  const fs::path stamp_path = fs::path(dir) / kStamp;
+  std::string problem = verify_bundle(dir, /*check_hashes=*/false);
+  if (!problem.empty()) return problem;
+  nlohmann::json now;
+  try {
+    now = file_stamps(dir, manifest);
+    std::ifstream in(stamp_path);
+    if (in && nlohmann::json::parse(in) == now) return "";  // untouched since the last full check
+  } catch (const std::exception&) {
+    // an unreadable stamp only means hashing again
+  }
+  problem = verify_bundle(dir, /*check_hashes=*/true);
+  if (problem.empty()) {
+    std::ofstream out(stamp_path);
+    out << now.dump() << "\n";
+  }
+  return problem;
+}
+
+ResolvedBundle resolve_bundle(const std::string& model_path, const BundleOptions& options, const fs::path& cache_dir,
+                              const ProgressFn& progress) {
+  ResolvedBundle r;
+  if (!fs::is_directory(model_path)) throw Error(ErrorCode::kNotFound, model_path + ": not a folder");
+  if (has_manifest(model_path)) {
+    if (std::string problem = verify_bundle_cached(model_path); !problem.empty()) {
+      throw Error(ErrorCode::kBadFormat, model_path + ": broken bundle: " + problem +
+                                             " (convert the checkpoint again with `fishtts convert`)");
+    }
+    r.dir = model_path;
+    return r;
+  }
+  if (fs::exists(fs::path(model_path) / "llm.json") || fs::exists(fs::path(model_path) / "codec.json")) {
+    throw Error(ErrorCode::kBadFormat, model_path + ": an unfinished bundle (no manifest.json); convert again");
+  }
+
+  const std::string fingerprint = checkpoint_fingerprint(model_path);
+  const fs::path bundles = cache_dir / "bundles";
+  const fs::path dir = bundles / bundle_cache_key(fingerprint, options);
+  fs::create_directories(bundles);
+  remove_stale_partials(bundles);
+  if (fs::exists(dir)) {
+    const std::string problem = verify_bundle_cached(dir.string());
+    if (problem.empty()) {
+      r.dir = dir.string();
+      return r;
+    }
+    r.warnings.push_back("cached bundle " + dir.string() + " is broken (" + problem + "); converting again");
+    fs::remove_all(dir);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    write_bundle(model_path, dir.string(), options, fingerprint, progress);
+  } catch (const std::exception&) {
+    // Another process may have finished the same conversion first; its bundle is as good as ours.
+    if (!fs::exists(dir) || !verify_bundle_cached(dir.string()).empty()) throw;
+  }
+  r.dir = dir.string();
+  r.converted = true;
+  r.convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace fishtts::convert

@@ -1,0 +1,36 @@
+// What one synthesis cost, stage by stage (issue 6): printed as a summary line, written as JSON on request.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace fishtts::pipeline {
+
+struct SynthesisMetrics {
+  double tokenize_ms = 0;
+  double reference_encode_ms = 0;
+  double first_frame_ms = 0;       // prefill + the first frame (a frame is final once the next one exists)
+  double generation_ms = 0;        // all frame generation, the first frame included
+  double decode_ms = 0;            // codec
+  double total_ms = 0;             // start to last sample
+  double time_to_first_audio_ms = 0;
+  int prompt_positions = 0;
+  int frames = 0;
+  bool stopped_on_im_end = false;
+  double audio_seconds = 0;
+  int64_t peak_rss_bytes = 0;
+
+  double ms_per_frame() const { return frames > 0 ? generation_ms / frames : 0.0; }
+  // Processing seconds per audio second (< 1 is faster than real time).
+  double rtf() const { return audio_seconds > 0 ? total_ms / 1000.0 / audio_seconds : 0.0; }
+
+  nlohmann::json to_json() const;
+  std::string summary() const;
+};
+
+// Peak resident set size of this process so far.
+int64_t peak_rss_bytes();
+
+}  // namespace fishtts::pipeline
