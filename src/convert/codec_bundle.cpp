@@ -64,9 +64,9 @@ void convert_codec(const std::string& checkpoint_dir, const std::string& out_dir
     save_model(graph.model, path);
     if (options.check) check_model_file(path);
   };
-  CodecGraph decode = build_codec_decode_graph(weights);
+  CodecGraph decode = build_codec_decode_graph(weights, options.graph);
   write(decode, "codec_decode.onnx");
-  CodecGraph encode = build_codec_encode_graph(weights);
+  CodecGraph encode = build_codec_encode_graph(weights, options.graph);
   write(encode, "codec_encode.onnx");
 
   const fs::path info = fs::path(out_dir) / "codec.json";

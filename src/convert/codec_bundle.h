@@ -17,6 +17,7 @@ inline constexpr int kCodecConverterVersion = 1;
 
 struct CodecConvertOptions {
   bool check = true;  // run the ONNX checker on the written files
+  CodecGraphOptions graph;
 };
 
 // The content of codec.json for graphs built from `weights`.

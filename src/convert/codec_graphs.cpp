@@ -67,13 +67,21 @@ void check_transformer_io(const checkpoint::CodecTransformerConfig& t, const Cod
 
 }  // namespace
 
-CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights) {
+// Switches the conv-stack layout: rank 4 adds a unit axis 2 ([1, C, L] <-> [1, C, 1, L]).
+std::string to_rank(CodecGraphContext& ctx, const std::string& x, int rank) {
+  if (ctx.rank == rank) return x;
+  ctx.rank = rank;
+  return rank == 4 ? ctx.g.unsqueeze(x, {2}) : ctx.g.squeeze(x, {2});
+}
+
+CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, const CodecGraphOptions& options) {
   const CodecConfig& c = weights.config;
   check_transformer_io(c.post_module, c, "post_module");
   GraphBuilder g("codec_decode");
   const int64_t books = c.n_codebooks + 1;
   const std::string codes = g.add_input("codes", ElemType::kInt64, {books, "frames"});
   CodecGraphContext ctx{g, weights.tensors, g.add_input("start_frame", ElemType::kInt64, {1}), {}};
+  ctx.polyphase_transpose = options.polyphase_transpose;
 
   // Dequantise (spec 5.4): upper clamp, codebook rows through out_proj, residual sum first, semantic added last.
   const std::vector<int64_t> limits = codebook_limits(c);
@@ -103,6 +111,7 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights) {
   }
   g.add_output(x, ElemType::kFloat, {1, c.latent_dim, "latent_steps"}, "latent");
 
+  x = to_rank(ctx, x, options.conv_rank);
   x = causal_conv(ctx, x, "decoder.model.0.conv.", 1, 1);
   for (size_t i = 0; i < c.decoder_rates.size(); ++i) {
     const std::string p = "decoder.model." + std::to_string(i + 1) + ".block.";
@@ -114,21 +123,24 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights) {
   const size_t n = c.decoder_rates.size();
   x = snake(ctx, x, "decoder.model." + std::to_string(n + 1) + ".alpha");
   x = causal_conv(ctx, x, "decoder.model." + std::to_string(n + 2) + ".conv.", 1, 1);
+  x = to_rank(ctx, x, 3);
   g.add_output(g.tanh(x), ElemType::kFloat, {1, 1, "samples"}, "audio");
 
   std::vector<CodecState> states = std::move(ctx.states);
   return {std::move(g).build(), std::move(states)};
 }
 
-CodecGraph build_codec_encode_graph(const checkpoint::CodecWeights& weights) {
+CodecGraph build_codec_encode_graph(const checkpoint::CodecWeights& weights, const CodecGraphOptions& options) {
   const CodecConfig& c = weights.config;
   check_transformer_io(c.pre_module, c, "pre_module");
   GraphBuilder g("codec_encode");
   const std::string audio = g.add_input("audio", ElemType::kFloat, {1, 1, "samples"});
   CodecGraphContext ctx{g, weights.tensors, g.add_input("start_frame", ElemType::kInt64, {1}), {}};
+  ctx.polyphase_transpose = options.polyphase_transpose;
 
   // Encoder (spec 5.3).
-  std::string x = causal_conv(ctx, audio, "encoder.block.0.conv.", 1, 1);
+  std::string x = to_rank(ctx, audio, options.conv_rank);
+  x = causal_conv(ctx, x, "encoder.block.0.conv.", 1, 1);
   for (size_t i = 0; i < c.encoder_rates.size(); ++i) {
     const std::string p = "encoder.block." + std::to_string(i + 1) + ".block.";
     int64_t dilation = 1;
@@ -136,12 +148,15 @@ CodecGraph build_codec_encode_graph(const checkpoint::CodecWeights& weights) {
     x = snake(ctx, x, p + "3.alpha");
     x = causal_conv(ctx, x, p + "4.conv.", c.encoder_rates[i], 1);
     if (c.encoder_transformer_layers[i] > 0) {
+      x = to_rank(ctx, x, 3);
       x = codec_transformer(ctx, x, p + "5.", encoder_transformer_shape(c, i, weights.tensors, p + "5."));
+      x = to_rank(ctx, x, options.conv_rank);
     }
   }
   const size_t n = c.encoder_rates.size();
   x = snake(ctx, x, "encoder.block." + std::to_string(n + 1) + ".alpha");
   x = causal_conv(ctx, x, "encoder.block." + std::to_string(n + 2) + ".conv.", 1, 1);
+  x = to_rank(ctx, x, 3);
   g.add_output(x, ElemType::kFloat, {1, c.latent_dim, "latent_steps"}, "latent");
 
   for (size_t i = 0; i < c.downsample_factor.size(); ++i) {

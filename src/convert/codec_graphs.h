@@ -22,7 +22,12 @@ struct CodecGraph {
   std::vector<CodecState> states;
 };
 
-CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights);
-CodecGraph build_codec_encode_graph(const checkpoint::CodecWeights& weights);
+struct CodecGraphOptions {
+  int conv_rank = 4;  // 4: convs as [1, C, 1, L] 2-D convs (ORT's NCHWc kernels); 3: plain 1-D convs
+  bool polyphase_transpose = true;  // transposed convs as plain convs + phase interleave
+};
+
+CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, const CodecGraphOptions& options = {});
+CodecGraph build_codec_encode_graph(const checkpoint::CodecWeights& weights, const CodecGraphOptions& options = {});
 
 }  // namespace fishtts::convert

@@ -34,9 +34,31 @@ void state_output(CodecGraphContext& ctx, const std::string& value) {
   ctx.g.add_output(value, ElemType::kFloat, Shape(s.shape.begin(), s.shape.end()), s.output);
 }
 
-// Keeps the last `length` steps of `xs` (axis 2) as the next state of the state registered last.
-void keep_tail(CodecGraphContext& ctx, const std::string& xs, int64_t length) {
-  state_output(ctx, ctx.g.slice(xs, {-length}, {kToEnd}, {2}));
+// Keeps the last `length` steps of `xs` along `axis` (conv tensors: the last one) as the next state of the state
+// registered last.
+void keep_tail(CodecGraphContext& ctx, const std::string& xs, int64_t length, int64_t axis = -1) {
+  state_output(ctx, ctx.g.slice(xs, {-length}, {kToEnd}, {axis}));
+}
+
+// [a, b, k] conv weights become [a, b, 1, k] in the 4-D layout; per-channel vectors [1, C, 1] become [1, C, 1, 1].
+std::string layout_weight(CodecGraphContext& ctx, const std::string& key, std::vector<int64_t> dims) {
+  const checkpoint::Tensor& t = ctx.weights.get(key);
+  std::vector<float> values = floats(t);
+  if (ctx.rank == 4) dims.insert(dims.end() - 1, 1);
+  return ctx.g.add_initializer(key, std::span<const float>(values), dims);
+}
+
+// Conv attributes along the time axis for the current rank.
+ConvParams time_conv(const CodecGraphContext& ctx, int64_t stride, int64_t dilation, int64_t groups) {
+  ConvParams p;
+  p.strides = ctx.rank == 4 ? std::vector<int64_t>{1, stride} : std::vector<int64_t>{stride};
+  p.dilations = ctx.rank == 4 ? std::vector<int64_t>{1, dilation} : std::vector<int64_t>{dilation};
+  p.group = groups;
+  return p;
+}
+
+std::vector<int64_t> state_shape(const CodecGraphContext& ctx, int64_t channels, int64_t length) {
+  return ctx.rank == 4 ? std::vector<int64_t>{1, channels, 1, length} : std::vector<int64_t>{1, channels, length};
 }
 
 std::string strip_dot(const std::string& prefix) {
@@ -84,15 +106,12 @@ std::string causal_conv(CodecGraphContext& ctx, const std::string& x, const std:
   auto scope = ctx.g.scope(strip_dot(prefix));
   std::string in = x;
   if (pad > 0) {
-    const std::string state = state_input(ctx, strip_dot(prefix), {1, cin, pad});
-    in = ctx.g.concat({state, x}, 2);
+    const std::string state = state_input(ctx, strip_dot(prefix), state_shape(ctx, cin, pad));
+    in = ctx.g.concat({state, x}, -1);
     keep_tail(ctx, in, pad);
   }
-  ConvParams p;
-  p.strides = {stride};
-  p.dilations = {dilation};
-  p.group = groups;
-  return ctx.g.conv(in, codec_weight(ctx, prefix + "weight"), codec_weight(ctx, prefix + "bias"), p);
+  return ctx.g.conv(in, layout_weight(ctx, prefix + "weight", w.shape), codec_weight(ctx, prefix + "bias"),
+                    time_conv(ctx, stride, dilation, groups));
 }
 
 std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, const std::string& prefix,
@@ -106,17 +125,42 @@ std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, 
   auto scope = ctx.g.scope(strip_dot(prefix));
   std::string in = x;
   if (context > 0) {
-    const std::string state = state_input(ctx, strip_dot(prefix), {1, w.shape[0], context});
-    in = ctx.g.concat({state, x}, 2);
+    const std::string state = state_input(ctx, strip_dot(prefix), state_shape(ctx, w.shape[0], context));
+    in = ctx.g.concat({state, x}, -1);
     keep_tail(ctx, in, context);
   }
-  ConvParams p;
-  p.strides = {stride};
-  std::string y = ctx.g.conv_transpose(in, codec_weight(ctx, prefix + "weight"), codec_weight(ctx, prefix + "bias"), p);
-  // Outputs of the context steps alone come first (already emitted by the previous chunk); the last k - stride
-  // are the right trim of spec 5.2.3 (they belong to the next chunk).
-  if (context > 0 || k > stride) y = ctx.g.slice(y, {context * stride}, {k > stride ? -(k - stride) : kToEnd}, {2});
-  return y;
+  if (!ctx.polyphase_transpose) {
+    std::string y = ctx.g.conv_transpose(in, layout_weight(ctx, prefix + "weight", w.shape),
+                                         codec_weight(ctx, prefix + "bias"), time_conv(ctx, stride, 1, 1));
+    // Outputs of the context steps alone come first (already emitted by the previous chunk); the last k - stride
+    // are the right trim of spec 5.2.3 (they belong to the next chunk).
+    if (context > 0 || k > stride) y = ctx.g.slice(y, {context * stride}, {k > stride ? -(k - stride) : kToEnd}, {-1});
+    return y;
+  }
+  // Polyphase form: output t * stride + j = sum over q of x[t - q] w[:, :, j + q * stride], i.e. a plain conv with
+  // context + 1 taps and cout * stride output channels (phase j of channel o at o * stride + j), then the phases
+  // interleaved along time. Same products, and ORT runs it with its fast conv kernels.
+  const int64_t cin = w.shape[0], cout = w.shape[1], taps = context + 1;
+  std::vector<float> v = floats(w), bias = floats(ctx.weights.get(prefix + "bias"));
+  std::vector<float> poly(static_cast<size_t>(cout * stride * cin * taps), 0.0f), poly_bias(static_cast<size_t>(cout * stride));
+  for (int64_t o = 0; o < cout; ++o) {
+    for (int64_t j = 0; j < stride; ++j) {
+      const int64_t row = o * stride + j;
+      poly_bias[static_cast<size_t>(row)] = bias[static_cast<size_t>(o)];
+      for (int64_t i = 0; i < cin; ++i) {
+        for (int64_t q = 0; q < taps && j + q * stride < k; ++q) {
+          poly[static_cast<size_t>((row * cin + i) * taps + (taps - 1 - q))] = v[static_cast<size_t>((i * cout + o) * k + j + q * stride)];
+        }
+      }
+    }
+  }
+  std::vector<int64_t> dims = {cout * stride, cin, taps};
+  if (ctx.rank == 4) dims.insert(dims.end() - 1, 1);
+  std::string y = ctx.g.conv(in, ctx.g.add_initializer(prefix + "polyphase.weight", std::span<const float>(poly), dims),
+                             ctx.g.add_initializer(prefix + "polyphase.bias", std::span<const float>(poly_bias), {cout * stride}),
+                             time_conv(ctx, 1, 1, 1));
+  y = ctx.g.transpose(ctx.g.reshape(y, std::vector<int64_t>{1, cout, stride, -1}), {0, 1, 3, 2});
+  return ctx.g.reshape(y, ctx.rank == 4 ? std::vector<int64_t>{1, cout, 1, -1} : std::vector<int64_t>{1, cout, -1});
 }
 
 std::string snake(CodecGraphContext& ctx, const std::string& x, const std::string& alpha_key) {
@@ -126,8 +170,10 @@ std::string snake(CodecGraphContext& ctx, const std::string& x, const std::strin
   // reciprocal(alpha + 1e-9) in fp32, as DAC evaluates it (spec 5.2.1).
   for (size_t i = 0; i < alpha.size(); ++i) inv[i] = 1.0f / (alpha[i] + 1e-9f);
   auto scope = ctx.g.scope(alpha_key);
-  const std::string alpha_v = ctx.g.add_initializer(alpha_key, std::span<const float>(alpha), a.shape);
-  const std::string inv_v = ctx.g.add_initializer(alpha_key + ".inv", std::span<const float>(inv), a.shape);
+  std::vector<int64_t> dims = a.shape;
+  if (ctx.rank == 4) dims.push_back(1);
+  const std::string alpha_v = ctx.g.add_initializer(alpha_key, std::span<const float>(alpha), dims);
+  const std::string inv_v = ctx.g.add_initializer(alpha_key + ".inv", std::span<const float>(inv), dims);
   const std::string s = ctx.g.sin(ctx.g.mul(alpha_v, x));
   return ctx.g.add(x, ctx.g.mul(inv_v, ctx.g.mul(s, s)));
 }
@@ -238,7 +284,7 @@ std::string codec_transformer(CodecGraphContext& ctx, const std::string& x, cons
       const std::string key = strip_dot(p) + "." + name;
       const std::string cache = state_input(ctx, key, {1, s.n_head, past, s.head_dim});
       *all = g.concat({cache, *value}, 2);
-      keep_tail(ctx, *all, past);
+      keep_tail(ctx, *all, past, 2);
     }
     std::string scores = g.mul(g.matmul(q, g.transpose(k_all, {0, 1, 3, 2})), scale);
     std::string attn = g.matmul(g.softmax(g.add(scores, mask), -1), v_all);

@@ -29,6 +29,12 @@ struct CodecGraphContext {
   const checkpoint::TensorStore& weights;
   std::string start_frame;  // int64 [1] graph input: frames already processed before this chunk
   std::vector<CodecState> states;
+  // Rank of the conv-stack tensors: 3 = [1, C, L], or 4 = [1, C, 1, L], which lets ONNX Runtime's NCHWc
+  // optimizer run the convs with its blocked direct-convolution kernels (measured in bench-codec). The time
+  // axis is always the last one.
+  int rank = 3;
+  // Transposed convs as polyphase plain convs (see causal_conv_transpose), else ONNX ConvTranspose.
+  bool polyphase_transpose = true;
 };
 
 // The static shape of one WindowLimitedTransformer instance.

@@ -1,0 +1,183 @@
+// Codec speed on an S1-mini-sized codec (random weights, real shapes): decode of 10 s of codes (215 frames) and
+// encode of 10 s of audio, whole (chunked internally) and streaming, with 2 intra-op threads. Reports seconds of
+// compute per second of audio (rtf) and the GFLOP/s that implies (spec 9.3: decode ~146, encode ~78 GFLOP per
+// second of audio).
+//
+//   bench-codec [--benchmark_filter=Decode]   FISHTTS_BENCH_CHECKPOINT=/work/s1mini (default): a checkpoint folder
+//   made by `fishtts dev make-checkpoint --preset s1-mini --seed 1 --out /work/s1mini`; the converted codec is
+//   cached in FISHTTS_BENCH_CODEC_BUNDLE (default /tmp/fishtts-bench-codec).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "codec/chunk_state.h"
+#include "codec/codec_model.h"
+#include "codec/streaming_decoder.h"
+#include "convert/codec_bundle.h"
+#include "ort/env.h"
+#include "ort/session_options.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace fishtts;
+
+constexpr int kFrames = 215;                    // 10 s of codes
+constexpr double kDecodeGflopPerSecond = 146;   // spec 9.3
+constexpr double kEncodeGflopPerSecond = 78;
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+// The converted bundle, converted once and kept between runs.
+std::string bundle_dir() {
+  static const std::string dir = [] {
+    const std::string out = env_or("FISHTTS_BENCH_CODEC_BUNDLE", "/tmp/fishtts-bench-codec");
+    if (!fs::exists(fs::path(out) / "codec.json")) {
+      convert::CodecConvertOptions options;
+      options.check = false;
+      options.graph.conv_rank = std::atoi(env_or("FISHTTS_BENCH_CONV_RANK", "4").c_str());
+      options.graph.polyphase_transpose = env_or("FISHTTS_BENCH_POLYPHASE", "1") == "1";
+      convert::convert_codec(env_or("FISHTTS_BENCH_CHECKPOINT", "/work/s1mini"), out, options);
+    }
+    return out;
+  }();
+  return dir;
+}
+
+std::shared_ptr<const codec::CodecModel> model(int encode_chunk) {
+  static std::map<int, std::shared_ptr<const codec::CodecModel>> models;
+  auto& m = models[encode_chunk];
+  if (!m) {
+    hw::EngineSettings settings;
+    settings.intra_op_threads = 2;
+    codec::CodecRunOptions options;
+    options.encode_chunk_frames = encode_chunk;
+    m = codec::CodecModel::load(bundle_dir(), settings, options);
+  }
+  return m;
+}
+
+text::IntMatrix random_codes(const codec::CodecInfo& info) {
+  std::mt19937 rng(7);
+  text::IntMatrix codes;
+  codes.rows = info.num_codebooks();
+  codes.cols = kFrames;
+  for (size_t r = 0; r < codes.rows; ++r) {
+    std::uniform_int_distribution<int32_t> pick(0, static_cast<int32_t>(info.codebook_sizes[r] - 1));
+    for (int c = 0; c < kFrames; ++c) codes.values.push_back(pick(rng));
+  }
+  return codes;
+}
+
+std::vector<float> test_audio(const codec::CodecInfo& info) {
+  // 10 s chirp 80 Hz -> 8 kHz plus a little noise, at half scale.
+  const double rate = static_cast<double>(info.sample_rate);
+  std::vector<float> pcm(static_cast<size_t>(kFrames * info.frame_length));
+  std::mt19937 rng(3);
+  std::normal_distribution<float> noise(0.0f, 0.01f);
+  const double duration = static_cast<double>(pcm.size()) / rate;
+  for (size_t i = 0; i < pcm.size(); ++i) {
+    const double t = static_cast<double>(i) / rate;
+    const double phase = 2 * M_PI * (80 * t + (8000 - 80) * t * t / (2 * duration));
+    pcm[i] = 0.5f * static_cast<float>(std::sin(phase)) + noise(rng);
+  }
+  return pcm;
+}
+
+void report(benchmark::State& state, double seconds_per_iteration_total, int64_t iterations, double audio_s,
+            double gflop_per_audio_s) {
+  const double per = seconds_per_iteration_total / static_cast<double>(iterations);
+  state.counters["rtf"] = per / audio_s;
+  state.counters["GFLOP/s"] = gflop_per_audio_s * audio_s / per;
+}
+
+// Whole-utterance decode through the streaming decoder with `chunk` frames per graph call (decode() is the
+// same code with CodecRunOptions::decode_chunk_frames).
+void BM_Decode(benchmark::State& state) {
+  auto m = model(64);
+  const text::IntMatrix codes = random_codes(m->info());
+  const int chunk = static_cast<int>(state.range(0));
+  double total = 0;
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    auto stream = m->new_stream(chunk);
+    std::vector<float> pcm = stream->push(codes);
+    std::vector<float> tail = stream->finish();
+    benchmark::DoNotOptimize(pcm.data());
+    total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  report(state, total, state.iterations(), kFrames * 2048.0 / 44100.0, kDecodeGflopPerSecond);
+}
+// The machine is shared: compare configurations by the fastest repetition (--benchmark_repetitions=N, "_min").
+double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
+BENCHMARK(BM_Decode)->ArgName("chunk_frames")->Arg(1)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Arg(kFrames)
+    ->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()->ComputeStatistics("min", min_of);
+
+void BM_Encode(benchmark::State& state) {
+  auto m = model(static_cast<int>(state.range(0)));
+  const std::vector<float> pcm = test_audio(m->info());
+  double total = 0;
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    text::IntMatrix codes = m->encode(pcm);
+    benchmark::DoNotOptimize(codes.values.data());
+    total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  report(state, total, state.iterations(), kFrames * 2048.0 / 44100.0, kEncodeGflopPerSecond);
+}
+BENCHMARK(BM_Encode)->ArgName("chunk_frames")->Arg(16)->Arg(64)->Arg(kFrames)
+    ->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()->ComputeStatistics("min", min_of);
+
+// FISHTTS_BENCH_PROFILE=1: one 32-frame decode chunk and one 32-frame encode chunk under ONNX Runtime's profiler
+// (JSON files named codec_profile_*.json in the working directory), for the per-op-type breakdown.
+void profile_once() {
+  if (std::getenv("FISHTTS_BENCH_PROFILE") == nullptr) return;
+  auto m = model(64);
+  hw::EngineSettings settings;
+  settings.intra_op_threads = 2;
+  for (const bool decode : {true, false}) {
+    Ort::SessionOptions options = ort::make_session_options(settings);
+    options.EnableProfiling(decode ? "codec_profile_decode" : "codec_profile_encode");
+    const codec::ChunkGraphInfo& info = decode ? m->info().decode : m->info().encode;
+    Ort::Session session(ort::env(), (fs::path(bundle_dir()) / info.file).c_str(), options);
+    codec::ChunkState state(info);
+    Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    if (decode) {
+      text::IntMatrix codes = random_codes(m->info());
+      std::vector<int64_t> values;
+      for (size_t r = 0; r < codes.rows; ++r) {
+        for (size_t c = 0; c < 32; ++c) values.push_back(codes.at(r, c));
+      }
+      const std::vector<int64_t> shape = {static_cast<int64_t>(codes.rows), 32};
+      Ort::Value in = Ort::Value::CreateTensor<int64_t>(cpu, values.data(), values.size(), shape.data(), 2);
+      state.run(session, "codes", in, 0, {"audio"});
+    } else {
+      std::vector<float> pcm = test_audio(m->info());
+      const std::vector<int64_t> shape = {1, 1, 32 * m->info().frame_length};
+      Ort::Value in = Ort::Value::CreateTensor<float>(cpu, pcm.data(), static_cast<size_t>(shape[2]), shape.data(), 3);
+      state.run(session, "audio", in, 0, {"codes"});
+    }
+    Ort::AllocatorWithDefaultOptions allocator;
+    std::printf("profile: %s\n", session.EndProfilingAllocated(allocator).get());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  profile_once();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
