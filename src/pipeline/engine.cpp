@@ -10,6 +10,23 @@
 namespace fishtts::pipeline {
 namespace {
 
+std::string manifest_hash(const std::string& bundle_dir, const std::string& file) {
+  for (const auto& f : convert::read_manifest(bundle_dir).at("files")) {
+    if (f.at("name") == file) return f.at("sha256").get<std::string>().substr(0, 16);
+  }
+  return "unknown";
+}
+
+std::filesystem::path cache_dir_of(const EngineParams& p) {
+  return p.cache_dir.empty() ? default_cache_dir() : std::filesystem::path(p.cache_dir);
+}
+
+const char* kDemoWarning =
+    "no --model given: using the built-in demo model (random weights, the audio is noise); pass --model with the "
+    "official openaudio-s1-mini checkpoint for speech";
+
+}  // namespace
+
 convert::BundleOptions bundle_options(const EngineParams& p, const hw::EngineSettings& s) {
   convert::BundleOptions o;
   o.llm.graph.weights.precision = s.precision;
@@ -19,36 +36,26 @@ convert::BundleOptions bundle_options(const EngineParams& p, const hw::EngineSet
   return o;
 }
 
-std::string manifest_hash(const std::string& bundle_dir, const std::string& file) {
-  for (const auto& f : convert::read_manifest(bundle_dir).at("files")) {
-    if (f.at("name") == file) return f.at("sha256").get<std::string>().substr(0, 16);
-  }
-  return "unknown";
+convert::ResolvedBundle resolve_model(const EngineParams& params, const hw::EngineSettings& settings,
+                                      const LogFn& log) {
+  const std::filesystem::path cache = cache_dir_of(params);
+  const std::string model_path = params.model_path.empty() ? ensure_demo_model(cache).string() : params.model_path;
+  auto progress = [&](const std::string& stage) {
+    if (log) log(stage + "...");
+  };
+  convert::ResolvedBundle b = convert::resolve_bundle(model_path, bundle_options(params, settings), cache, progress);
+  if (params.model_path.empty()) b.warnings.insert(b.warnings.begin(), kDemoWarning);
+  return b;
 }
 
-}  // namespace
-
 std::shared_ptr<const Engine> Engine::create(const EngineParams& params, const LogFn& log) {
-  auto say = [&](const std::string& line) {
-    if (log) log(line);
-  };
   auto engine = std::shared_ptr<Engine>(new Engine());
   EngineLoadInfo& info = engine->info_;
-  const std::filesystem::path cache = params.cache_dir.empty() ? default_cache_dir() : std::filesystem::path(params.cache_dir);
-
-  std::string model_path = params.model_path;
-  if (model_path.empty()) {
-    info.demo_model = true;
-    model_path = ensure_demo_model(cache).string();
-    info.warnings.push_back("no --model given: using the built-in demo model (random weights, the audio is noise); "
-                            "pass --model with the official openaudio-s1-mini checkpoint for speech");
-  }
-
+  info.demo_model = params.model_path.empty();
   info.settings = hw::choose_settings(hw::detect_cpu(), params.overrides);
-  auto progress = [&](const std::string& stage) { say(stage + "..."); };
   auto resolve_and_load = [&](const hw::EngineSettings& settings) {
-    convert::ResolvedBundle b = convert::resolve_bundle(model_path, bundle_options(params, settings), cache, progress);
-    for (const std::string& w : b.warnings) info.warnings.push_back(w);
+    convert::ResolvedBundle b = resolve_model(params, settings, log);
+    info.warnings.insert(info.warnings.end(), b.warnings.begin(), b.warnings.end());
     info.bundle_dir = b.dir;
     info.converted = b.converted;
     info.convert_seconds = b.convert_seconds;
@@ -69,7 +76,6 @@ std::shared_ptr<const Engine> Engine::create(const EngineParams& params, const L
   info.precision = engine->llm_->info().precision;
   engine->tokenizer_ = std::make_unique<text::Tokenizer>(text::Tokenizer::from_model_dir(info.bundle_dir));
   engine->codec_key_ = manifest_hash(info.bundle_dir, "codec_encode.onnx");
-  for (const std::string& w : info.warnings) say("warning: " + w);
   return engine;
 }
 

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "io/npy.h"
 #include "model_args.h"
+#include "progress.h"
 
 namespace fishtts::cli {
 
@@ -49,8 +50,8 @@ void add_decode_command(CLI::App& app) {
     codes.values = io::npy_to_int32(array, opt->input.string());
     if (codes.cols == 0) throw Error(ErrorCode::kInvalidArgument, opt->input.string() + ": no frames to decode");
 
-    BundleDir bundle(opt->model, {.llm = false, .codec = true});
-    auto codec = codec::CodecModel::load(bundle.path(), opt->model.settings());
+    Progress progress(opt->quiet);
+    auto codec = codec::CodecModel::load(opt->model.resolve_bundle(progress), opt->model.settings());
     auto start = std::chrono::steady_clock::now();
     std::vector<float> samples;
     if (opt->stream_chunk > 0) {

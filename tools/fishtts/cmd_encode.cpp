@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "io/npy.h"
 #include "model_args.h"
+#include "progress.h"
 
 namespace fishtts::cli {
 
@@ -26,8 +27,8 @@ void add_encode_command(CLI::App& app) {
   cmd->add_option("-o,--output", opt->output, "Where to write the codes");
   cmd->add_flag("-q,--quiet", opt->quiet, "No summary on stderr");
   cmd->callback([opt] {
-    BundleDir bundle(opt->model, {.llm = false, .codec = true});
-    auto codec = codec::CodecModel::load(bundle.path(), opt->model.settings());
+    Progress progress(opt->quiet);
+    auto codec = codec::CodecModel::load(opt->model.resolve_bundle(progress), opt->model.settings());
     audio::DecodeOptions read;
     read.target_rate = static_cast<int>(codec->info().sample_rate);
     std::vector<float> samples = audio::read_audio_file(opt->input, read);

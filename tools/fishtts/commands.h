@@ -8,6 +8,7 @@ namespace fishtts::cli {
 void add_info_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
+void add_say_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_dev_command(CLI::App& app);

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.option_defaults()->always_capture_default();  // --help shows every default
 
+  fishtts::cli::add_say_command(app);
   fishtts::cli::add_info_command(app);
   fishtts::cli::add_convert_command(app);
   fishtts::cli::add_generate_command(app);

@@ -1,47 +1,32 @@
-// Options every model-running subcommand shares: --model, --threads, --precision, --sample-space, and turning a
-// checkpoint folder into runnable graphs when it is not a converted bundle yet.
+// Options every model-running subcommand shares (--model, --cache-dir, --threads, --precision, --sample-space,
+// --block-size) and the one way they turn into a bundle: a converted bundle is used as it is, a checkpoint folder
+// goes through the bundle cache (converted on first use), no --model means the built-in demo model.
 #pragma once
 
-#include <filesystem>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
-#include "convert/llm_bundle.h"
-#include "hw/engine_settings.h"
+#include "pipeline/engine.h"
 
 namespace fishtts::cli {
 
+class Progress;
+
 struct ModelArgs {
-  std::filesystem::path model;
+  std::string model;
+  std::string cache_dir;
   int threads = 0;
-  std::string precision;           // empty: from the hardware
+  std::string precision;  // empty: from the hardware
   std::string sample_space = "semantic";
   int block_size = 128;
 
-  void add_to(CLI::App* cmd);
+  // `required`: whether --model must be given (say runs the demo model without it).
+  void add_to(CLI::App* cmd, bool required = true);
   hw::EngineSettings settings() const;
-  convert::LlmConvertOptions convert_options() const;
-};
-
-// Which graphs a command needs when --model is a checkpoint folder (a converted bundle is used as it is).
-struct BundleParts {
-  bool llm = true;
-  bool codec = false;
-};
-
-// A converted bundle folder, or a temporary one converted from a checkpoint folder (removed on destruction).
-class BundleDir {
- public:
-  explicit BundleDir(const ModelArgs& args, BundleParts parts = {});
-  ~BundleDir();
-  BundleDir(const BundleDir&) = delete;
-  BundleDir& operator=(const BundleDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  bool temporary_ = false;
+  pipeline::EngineParams engine_params() const;
+  // The bundle folder to load, converting through the cache if needed; progress and warnings go to `progress`.
+  std::string resolve_bundle(Progress& progress) const;
 };
 
 }  // namespace fishtts::cli

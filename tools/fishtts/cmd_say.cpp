@@ -1,0 +1,133 @@
+// `fishtts say "text" -o out.wav`: the whole engine. Text (argument, --text-file, or "-" for stdin) and optional
+// reference voices (--reference voice.wav --reference-text "...", repeatable) -> audio; with --stream the audio
+// is written chunk by chunk as it is generated.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "audio/audio_io.h"
+#include "audio/audio_stream_writer.h"
+#include "commands.h"
+#include "common/error.h"
+#include "model_args.h"
+#include "pipeline/synthesis.h"
+#include "progress.h"
+#include "prompt_args.h"
+#include "sampling_args.h"
+
+namespace fishtts::cli {
+namespace {
+
+struct SayOptions {
+  ModelArgs model;
+  SamplingArgs sampling;
+  std::string text;
+  std::filesystem::path text_file;
+  std::vector<std::filesystem::path> reference_audio;
+  std::vector<std::string> reference_text;
+  std::filesystem::path output = "out.wav";
+  std::string format;
+  bool stream = false;
+  std::filesystem::path metrics_json;
+  bool quiet = false;
+};
+
+std::string read_text(const SayOptions& opt) {
+  if (!opt.text_file.empty()) return read_file(opt.text_file, "--text-file");
+  if (opt.text == "-") return read_file("-", "stdin");
+  if (opt.text.empty()) throw Error(ErrorCode::kInvalidArgument, "no text: give it as an argument, --text-file, or - for stdin");
+  return opt.text;
+}
+
+void run(const SayOptions& opt) {
+  Progress progress(opt.quiet);
+  const std::string text = read_text(opt);
+  if (opt.reference_audio.size() != opt.reference_text.size()) {
+    throw Error(ErrorCode::kInvalidArgument, "--reference given " + std::to_string(opt.reference_audio.size()) +
+                                                 " times but --reference-text " +
+                                                 std::to_string(opt.reference_text.size()) + " times; give them in pairs");
+  }
+  const audio::AudioFormat format = opt.output == "-" ? audio::AudioFormat::kPcm
+                                    : opt.format.empty() ? audio::audio_format_for_path(opt.output)
+                                                         : audio::parse_audio_format(opt.format);
+
+  auto engine = pipeline::Engine::create(opt.model.engine_params(), [&](const std::string& l) { progress.line(l); });
+  const pipeline::EngineLoadInfo& load = engine->load_info();
+  for (const std::string& w : load.warnings) progress.line("warning: " + w);
+  char line[256];
+  std::snprintf(line, sizeof line, "model loaded in %.1f s (%s weights, %d threads)", load.load_seconds,
+                load.precision.c_str(), load.settings.intra_op_threads);
+  progress.line(line);
+
+  pipeline::SynthesisRequest request;
+  request.text = text;
+  request.generation = opt.sampling.resolve();
+  audio::DecodeOptions read;
+  read.target_rate = engine->sample_rate();
+  for (std::size_t i = 0; i < opt.reference_audio.size(); ++i) {
+    request.references.push_back({opt.reference_text[i], {}, audio::read_audio_file(opt.reference_audio[i], read)});
+  }
+  if (!opt.stream) request.chunk_frames = 64;  // fewer, larger codec calls when nobody listens along
+
+  pipeline::Synthesis synthesis(engine, std::move(request));
+  const int budget = opt.sampling.params.max_new_tokens;
+  std::unique_ptr<audio::AudioStreamWriter> writer;
+  std::vector<float> whole;
+  pipeline::AudioChunk chunk;
+  while (synthesis.next(chunk)) {
+    if (opt.stream) {
+      if (!writer) writer = std::make_unique<audio::AudioStreamWriter>(opt.output, engine->sample_rate(), format);
+      writer->write(chunk.samples);
+    } else {
+      whole.insert(whole.end(), chunk.samples.begin(), chunk.samples.end());
+    }
+    progress.frames(synthesis.metrics().frames, budget, synthesis.metrics().audio_seconds);
+  }
+  progress.finish();
+  if (writer) {
+    writer->close();
+  } else if (opt.output == "-") {
+    audio::AudioStreamWriter(opt.output, engine->sample_rate(), format).write(whole);
+  } else {
+    audio::write_audio_file(opt.output, whole, engine->sample_rate(), format);
+  }
+
+  const pipeline::SynthesisMetrics& m = synthesis.metrics();
+  progress.line(m.summary() + (opt.output == "-" ? "" : " -> " + opt.output.string()));
+  if (!opt.metrics_json.empty()) {
+    nlohmann::json j = m.to_json();
+    j["model"] = {{"bundle", load.bundle_dir}, {"demo", load.demo_model}, {"precision", load.precision},
+                  {"converted", load.converted}, {"convert_seconds", load.convert_seconds},
+                  {"load_seconds", load.load_seconds}, {"threads", load.settings.intra_op_threads}};
+    j["streaming"] = opt.stream;
+    std::ofstream out(opt.metrics_json);
+    out << j.dump(2) << "\n";
+    if (!out.flush()) throw Error(ErrorCode::kIo, opt.metrics_json.string() + ": write failed");
+  }
+}
+
+}  // namespace
+
+void add_say_command(CLI::App& app) {
+  auto opt = std::make_shared<SayOptions>();
+  CLI::App* cmd = app.add_subcommand("say", "Speak a text: text (+ reference voices) to audio");
+  cmd->add_option("text", opt->text, "Text to speak (- reads stdin)");
+  cmd->add_option("--text-file", opt->text_file, "Read the text from a file");
+  cmd->add_option("-o,--output", opt->output, "Audio file to write (.wav, .flac, .mp3; - = raw s16le on stdout)");
+  cmd->add_option("--format", opt->format, "Output format instead of the extension's")
+      ->check(CLI::IsMember({"wav", "wav-float", "flac", "mp3", "pcm"}));
+  cmd->add_option("--reference", opt->reference_audio, "Reference voice audio (repeatable, paired with --reference-text)")
+      ->allow_extra_args(false)
+      ->take_all();
+  cmd->add_option("--reference-text", opt->reference_text, "Transcript of the reference voice (repeatable)")
+      ->allow_extra_args(false)
+      ->take_all();
+  cmd->add_flag("--stream", opt->stream, "Write the audio chunk by chunk while it is generated");
+  cmd->add_option("--metrics-json", opt->metrics_json, "Write this request's metrics as JSON");
+  cmd->add_flag("-q,--quiet", opt->quiet, "No progress or summary on stderr");
+  opt->model.add_to(cmd, /*required=*/false);
+  opt->sampling.add_to(cmd);
+  cmd->callback([opt] { run(*opt); });
+}
+
+}  // namespace fishtts::cli
