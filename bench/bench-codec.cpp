@@ -38,31 +38,37 @@ std::string env_or(const char* name, const char* fallback) {
   return v && *v ? v : fallback;
 }
 
-// The converted bundle, converted once and kept between runs.
-std::string bundle_dir() {
-  static const std::string dir = [] {
-    const std::string out = env_or("FISHTTS_BENCH_CODEC_BUNDLE", "/tmp/fishtts-bench-codec");
-    if (!fs::exists(fs::path(out) / "codec.json")) {
+// Graph layouts compared in one run: the shipped default and the naive export (1-D convs, ONNX ConvTranspose).
+enum Variant { kDefault = 0, kNaive = 1 };
+
+// The converted bundle of a variant, converted once and kept between runs.
+std::string bundle_dir(Variant variant = kDefault) {
+  static std::map<Variant, std::string> dirs;
+  std::string& dir = dirs[variant];
+  if (dir.empty()) {
+    dir = env_or("FISHTTS_BENCH_CODEC_BUNDLE", "/tmp/fishtts-bench-codec") + std::string(variant == kNaive ? "-naive" : "");
+    if (!fs::exists(fs::path(dir) / "codec.json")) {
       convert::CodecConvertOptions options;
       options.check = false;
-      options.graph.conv_rank = std::atoi(env_or("FISHTTS_BENCH_CONV_RANK", "4").c_str());
-      options.graph.polyphase_transpose = env_or("FISHTTS_BENCH_POLYPHASE", "1") == "1";
-      convert::convert_codec(env_or("FISHTTS_BENCH_CHECKPOINT", "/work/s1mini"), out, options);
+      if (variant == kNaive) {
+        options.graph.conv_rank = 3;
+        options.graph.polyphase_transpose = false;
+      }
+      convert::convert_codec(env_or("FISHTTS_BENCH_CHECKPOINT", "/work/s1mini"), dir, options);
     }
-    return out;
-  }();
+  }
   return dir;
 }
 
-std::shared_ptr<const codec::CodecModel> model(int encode_chunk) {
-  static std::map<int, std::shared_ptr<const codec::CodecModel>> models;
-  auto& m = models[encode_chunk];
+std::shared_ptr<const codec::CodecModel> model(int encode_chunk, Variant variant = kDefault) {
+  static std::map<std::pair<int, Variant>, std::shared_ptr<const codec::CodecModel>> models;
+  auto& m = models[{encode_chunk, variant}];
   if (!m) {
     hw::EngineSettings settings;
     settings.intra_op_threads = 2;
     codec::CodecRunOptions options;
     options.encode_chunk_frames = encode_chunk;
-    m = codec::CodecModel::load(bundle_dir(), settings, options);
+    m = codec::CodecModel::load(bundle_dir(variant), settings, options);
   }
   return m;
 }
@@ -104,7 +110,7 @@ void report(benchmark::State& state, double seconds_per_iteration_total, int64_t
 // Whole-utterance decode through the streaming decoder with `chunk` frames per graph call (decode() is the
 // same code with CodecRunOptions::decode_chunk_frames).
 void BM_Decode(benchmark::State& state) {
-  auto m = model(64);
+  auto m = model(64, static_cast<Variant>(state.range(1)));
   const text::IntMatrix codes = random_codes(m->info());
   const int chunk = static_cast<int>(state.range(0));
   double total = 0;
@@ -120,11 +126,13 @@ void BM_Decode(benchmark::State& state) {
 }
 // The machine is shared: compare configurations by the fastest repetition (--benchmark_repetitions=N, "_min").
 double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-BENCHMARK(BM_Decode)->ArgName("chunk_frames")->Arg(1)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Arg(kFrames)
+BENCHMARK(BM_Decode)->ArgNames({"chunk_frames", "naive"})
+    ->Args({1, 0})->Args({4, 0})->Args({8, 0})->Args({16, 0})->Args({32, 0})->Args({64, 0})->Args({kFrames, 0})
+    ->Args({8, 1})->Args({32, 1})
     ->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()->ComputeStatistics("min", min_of);
 
 void BM_Encode(benchmark::State& state) {
-  auto m = model(static_cast<int>(state.range(0)));
+  auto m = model(static_cast<int>(state.range(0)), static_cast<Variant>(state.range(1)));
   const std::vector<float> pcm = test_audio(m->info());
   double total = 0;
   for (auto _ : state) {
@@ -135,7 +143,7 @@ void BM_Encode(benchmark::State& state) {
   }
   report(state, total, state.iterations(), kFrames * 2048.0 / 44100.0, kEncodeGflopPerSecond);
 }
-BENCHMARK(BM_Encode)->ArgName("chunk_frames")->Arg(16)->Arg(64)->Arg(kFrames)
+BENCHMARK(BM_Encode)->ArgNames({"chunk_frames", "naive"})->Args({16, 0})->Args({64, 0})->Args({kFrames, 0})->Args({64, 1})
     ->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()->ComputeStatistics("min", min_of);
 
 // FISHTTS_BENCH_PROFILE=1: one 32-frame decode chunk and one 32-frame encode chunk under ONNX Runtime's profiler
