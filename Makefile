@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 FISHTTS_CXX ?= $(shell command -v clang++ >/dev/null 2>&1 && echo clang++ || echo g++)
 FISHTTS_CC ?= $(if $(findstring clang,$(FISHTTS_CXX)),clang,gcc)
 CMAKE_FLAGS ?=
-ARGS ?= info
+ARGS ?= say "Hello from fishtts, running on your CPU." -o fishtts-demo.wav
 
 SETUP_STAMP := third_party/.setup-done
 

@@ -2,6 +2,7 @@
 // supported or not well formed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -53,8 +54,8 @@ TEST(Npy, ReadsEveryGoldenArrayWithTheManifestShape) {
     SCOPED_TRACE(name);
     const auto path = kGolden / entry["file"].get<std::string>();
     const std::string dtype = entry["dtype"].get<std::string>();
-    if (dtype != "int32" && dtype != "int64" && dtype != "float32") {
-      // e.g. int16 PCM: refused with a message naming the file and the dtype.
+    if (dtype != "int16" && dtype != "int32" && dtype != "int64" && dtype != "float32") {
+      // Anything else is refused with a message naming the file and the dtype.
       try {
         read_npy(path);
         ADD_FAILURE() << "accepted " << dtype;
@@ -66,11 +67,27 @@ TEST(Npy, ReadsEveryGoldenArrayWithTheManifestShape) {
     }
     NpyArray array = read_npy(path);
     EXPECT_EQ(array.shape, entry["shape"].get<std::vector<std::size_t>>());
-    EXPECT_EQ(array.dtype, dtype == "int32" ? NpyDtype::kInt32 : dtype == "int64" ? NpyDtype::kInt64 : NpyDtype::kFloat32);
+    EXPECT_EQ(array.dtype, dtype == "int16"   ? NpyDtype::kInt16
+                           : dtype == "int32" ? NpyDtype::kInt32
+                           : dtype == "int64" ? NpyDtype::kInt64
+                                              : NpyDtype::kFloat32);
     EXPECT_EQ(array.bytes.size(), array.element_count() * npy_item_size(array.dtype));
     ++checked;
   }
   EXPECT_GE(checked, 40);
+}
+
+TEST(Npy, Int16PcmWidensToInt32) {
+  NpyArray pcm = read_npy(kGolden / "encode_pcm16.npy");
+  ASSERT_EQ(pcm.dtype, NpyDtype::kInt16);
+  std::vector<int32_t> v = npy_to_int32(pcm, "pcm");
+  ASSERT_EQ(v.size(), pcm.element_count());
+  int16_t first;
+  std::memcpy(&first, pcm.bytes.data() + 2, sizeof first);
+  EXPECT_EQ(v[1], first);
+  EXPECT_LE(*std::max_element(v.begin(), v.end()), 32767);
+  EXPECT_GE(*std::min_element(v.begin(), v.end()), -32768);
+  EXPECT_GT(*std::max_element(v.begin(), v.end()), 1000);  // a real signal, not zeros
 }
 
 TEST(Npy, GoldenValuesAreReadable) {

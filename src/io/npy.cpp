@@ -65,10 +65,11 @@ class HeaderParser {
 
  private:
   NpyDtype dtype_from_descr(const std::string& descr) const {
+    if (descr == "<i2") return NpyDtype::kInt16;
     if (descr == "<i4") return NpyDtype::kInt32;
     if (descr == "<i8") return NpyDtype::kInt64;
     if (descr == "<f4") return NpyDtype::kFloat32;
-    std::string why = "dtype '" + descr + "' is not supported (expected '<i4', '<i8' or '<f4')";
+    std::string why = "dtype '" + descr + "' is not supported (expected '<i2', '<i4', '<i8' or '<f4')";
     if (!descr.empty() && descr[0] == '>') why += "; big-endian data is not supported";
     if (descr.find('O') != std::string::npos) why += "; object arrays are not supported";
     fail(ErrorCode::kUnsupported, source_, why);
@@ -179,6 +180,7 @@ NpyArray make_typed(NpyDtype dtype, std::vector<std::size_t> shape, std::span<co
 
 const char* npy_descr(NpyDtype dtype) {
   switch (dtype) {
+    case NpyDtype::kInt16: return "<i2";
     case NpyDtype::kInt32: return "<i4";
     case NpyDtype::kInt64: return "<i8";
     case NpyDtype::kFloat32: return "<f4";
@@ -186,7 +188,9 @@ const char* npy_descr(NpyDtype dtype) {
   return "?";
 }
 
-std::size_t npy_item_size(NpyDtype dtype) { return dtype == NpyDtype::kInt64 ? 8 : 4; }
+std::size_t npy_item_size(NpyDtype dtype) {
+  return dtype == NpyDtype::kInt64 ? 8 : dtype == NpyDtype::kInt16 ? 2 : 4;
+}
 
 std::size_t NpyArray::element_count() const {
   std::size_t count = 1;
@@ -306,6 +310,12 @@ std::vector<int32_t> npy_to_int32(const NpyArray& array, const std::string& sour
   std::vector<int32_t> values(count);
   if (array.dtype == NpyDtype::kInt32) {
     if (count) std::memcpy(values.data(), array.bytes.data(), count * sizeof(int32_t));
+  } else if (array.dtype == NpyDtype::kInt16) {
+    for (std::size_t i = 0; i < count; ++i) {
+      int16_t narrow;
+      std::memcpy(&narrow, array.bytes.data() + i * sizeof(int16_t), sizeof(narrow));
+      values[i] = narrow;
+    }
   } else if (array.dtype == NpyDtype::kInt64) {
     for (std::size_t i = 0; i < count; ++i) {
       int64_t wide;
@@ -316,7 +326,7 @@ std::vector<int32_t> npy_to_int32(const NpyArray& array, const std::string& sour
       values[i] = static_cast<int32_t>(wide);
     }
   } else {
-    fail(ErrorCode::kUnsupported, source, std::string("expected an integer array ('<i4' or '<i8'), got ") +
+    fail(ErrorCode::kUnsupported, source, std::string("expected an integer array ('<i2', '<i4' or '<i8'), got ") +
                                               npy_descr(array.dtype));
   }
   return values;

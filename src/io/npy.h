@@ -1,5 +1,5 @@
 // NumPy .npy files: the interchange format of reference codes and golden arrays.
-// Supports little-endian int32 / int64 / float32 in C order (format versions 1.0, 2.0 and 3.0 when reading;
+// Supports little-endian int16 (PCM) / int32 / int64 / float32 in C order (format versions 1.0, 2.0 and 3.0 when reading;
 // 1.0, or 2.0 for a huge header, when writing). Anything else is rejected with an error naming the source and
 // the problem: NumPy's format is small and there is no Debian C++ library for it.
 #pragma once
@@ -13,9 +13,9 @@
 
 namespace fishtts::io {
 
-enum class NpyDtype { kInt32, kInt64, kFloat32 };
+enum class NpyDtype { kInt16, kInt32, kInt64, kFloat32 };
 
-// "<i4", "<i8", "<f4" and the element size in bytes.
+// "<i2", "<i4", "<i8", "<f4" and the element size in bytes.
 const char* npy_descr(NpyDtype dtype);
 std::size_t npy_item_size(NpyDtype dtype);
 
@@ -35,7 +35,7 @@ NpyArray read_npy(const std::filesystem::path& path);
 std::vector<std::byte> serialize_npy(const NpyArray& array);
 void write_npy(const std::filesystem::path& path, const NpyArray& array);
 
-// Typed construction and access. The int32 reader also accepts int64 files (PyTorch saves codes as int64) and
+// Typed construction and access. The int32 reader also accepts int16 files and int64 files (PyTorch saves codes as int64) and
 // fails on values outside the int32 range; reading float32 requires a float32 file.
 NpyArray make_npy(std::vector<std::size_t> shape, std::span<const int32_t> values);
 NpyArray make_npy(std::vector<std::size_t> shape, std::span<const int64_t> values);
