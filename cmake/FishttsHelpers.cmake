@@ -25,6 +25,25 @@ function(fishtts_add_test name)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60)
 endfunction()
 
+# fishtts_add_c_test(test-foo [SOURCE file.c] [LIBRARY target]): a C11 program (-Wall -Wextra) that ctest runs, its
+# exit code decides. Linked against the static library by default (LINKER_LANGUAGE CXX brings the C++ runtime);
+# LIBRARY fishtts_shared runs the same checks through libfishtts.so's exported symbols.
+function(fishtts_add_c_test name)
+  cmake_parse_arguments(ARG "" "SOURCE;LIBRARY" "" ${ARGN})
+  if(NOT ARG_SOURCE)
+    set(ARG_SOURCE ${name}.c)
+  endif()
+  if(NOT ARG_LIBRARY)
+    set(ARG_LIBRARY fishtts)
+  endif()
+  add_executable(${name} ${ARG_SOURCE})
+  set_target_properties(${name} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF LINKER_LANGUAGE CXX)
+  target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/include")
+  target_link_libraries(${name} PRIVATE ${ARG_LIBRARY} m)
+  target_compile_definitions(${name} PRIVATE FISHTTS_FIXTURE_DIR="${FISHTTS_FIXTURE_DIR}")
+  add_test(NAME ${name} COMMAND ${name})
+endfunction()
+
 # fishtts_add_fuzzer(fuzz-foo MODULES common checkpoint ...): tests/fuzz/fuzz-foo.cpp.
 # With clang: a libFuzzer + ASan + UBSan binary over an instrumented copy of the modules' sources; ctest runs
 # it for a bounded number of inputs from the seed corpus tests/fuzz/corpus/fuzz-foo/.

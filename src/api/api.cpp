@@ -1,0 +1,198 @@
+// The exported fishtts_* functions (include/fishtts/fishtts.h): handles around pipeline::Engine and
+// pipeline::Synthesis. Each body runs inside guard(), so no exception crosses into C.
+#include <memory>
+#include <string>
+
+#include "api/boundary.h"
+#include "api/params.h"
+#include "common/error.h"
+#include "common/version.h"
+#include "fishtts/fishtts.h"
+#include "pipeline/engine.h"
+#include "pipeline/synthesis.h"
+
+struct fishtts_engine {
+  std::shared_ptr<const fishtts::pipeline::Engine> engine;
+  std::string warnings;  // backing storage of fishtts_engine_info's strings
+};
+
+struct fishtts_synthesis {
+  std::unique_ptr<fishtts::pipeline::Synthesis> synthesis;
+  fishtts::pipeline::AudioChunk chunk;  // the chunk handed out last: its memory stays valid until the next call
+  bool finished = false;
+  // A failed next() leaves the request half way through: later calls repeat the failure instead of resuming.
+  fishtts_status failed = FISHTTS_OK;
+  std::string failed_message;
+};
+
+using fishtts::Error;
+using fishtts::ErrorCode;
+using fishtts::api::fail;
+using fishtts::api::guard;
+using fishtts::api::require;
+
+extern "C" {
+
+const char* fishtts_status_name(fishtts_status status) {
+  if (status == FISHTTS_OK) return "ok";
+  if (status < FISHTTS_INVALID_ARGUMENT || status > FISHTTS_ALREADY_EXISTS) return "unknown status";
+  return fishtts::error_code_name(static_cast<ErrorCode>(status));
+}
+
+const char* fishtts_version(void) { return fishtts::version(); }
+
+fishtts_engine_params fishtts_engine_default_params(void) {
+  const fishtts::pipeline::EngineParams defaults;
+  fishtts_engine_params p{};
+  p.model_path = nullptr;
+  p.cache_dir = nullptr;
+  p.threads = defaults.overrides.threads;
+  p.precision = FISHTTS_PRECISION_AUTO;
+  p.sample_space = FISHTTS_SAMPLE_SPACE_SEMANTIC;
+  p.block_size = static_cast<int>(defaults.block_size);
+  p.log_callback = nullptr;
+  p.log_user_data = nullptr;
+  return p;
+}
+
+fishtts_status fishtts_engine_create(const fishtts_engine_params* params, fishtts_engine** out) {
+  if (out != nullptr) *out = nullptr;
+  return guard([&] {
+    require(params, "fishtts_engine_create: params");
+    require(out, "fishtts_engine_create: out");
+    fishtts::pipeline::LogFn log;
+    if (params->log_callback != nullptr) {
+      log = [callback = params->log_callback, user = params->log_user_data](const std::string& line) {
+        callback(line.c_str(), user);
+      };
+    }
+    auto handle = std::make_unique<fishtts_engine>();
+    handle->engine = fishtts::pipeline::Engine::create(fishtts::api::to_engine_params(*params), log);
+    for (const std::string& w : handle->engine->load_info().warnings) {
+      if (log) log("warning: " + w);
+      handle->warnings += (handle->warnings.empty() ? "" : "\n") + w;
+    }
+    *out = handle.release();
+  });
+}
+
+void fishtts_engine_free(fishtts_engine* engine) { delete engine; }
+
+int fishtts_engine_sample_rate(const fishtts_engine* engine) {
+  return engine != nullptr ? engine->engine->sample_rate() : 0;
+}
+
+fishtts_status fishtts_engine_get_info(const fishtts_engine* engine, fishtts_engine_info* info) {
+  return guard([&] {
+    require(engine, "fishtts_engine_get_info: engine");
+    require(info, "fishtts_engine_get_info: info");
+    const fishtts::pipeline::EngineLoadInfo& load = engine->engine->load_info();
+    info->bundle_dir = load.bundle_dir.c_str();
+    info->precision = load.precision.c_str();
+    info->warnings = engine->warnings.c_str();
+    info->demo_model = load.demo_model ? 1 : 0;
+    info->converted = load.converted ? 1 : 0;
+    info->convert_seconds = load.convert_seconds;
+    info->load_seconds = load.load_seconds;
+    info->threads = load.settings.intra_op_threads;
+    info->sample_rate = engine->engine->sample_rate();
+  });
+}
+
+fishtts_synthesis_params fishtts_synthesis_default_params(void) {
+  const fishtts::pipeline::SynthesisRequest defaults;
+  const fishtts::lm::GenerationParams& g = defaults.generation;
+  fishtts_synthesis_params p{};
+  p.text = nullptr;
+  p.references = nullptr;
+  p.num_references = 0;
+  p.temperature = g.sampling.temperature;
+  p.top_p = g.sampling.top_p;
+  p.repetition_penalty = g.sampling.repetition_penalty;
+  p.greedy = g.sampling.greedy ? 1 : 0;
+  p.max_new_tokens = g.max_new_tokens;
+  p.seed = g.seed;
+  p.penalty_history = g.history == fishtts::lm::PenaltyHistory::kUpstream ? FISHTTS_PENALTY_HISTORY_UPSTREAM
+                                                                          : FISHTTS_PENALTY_HISTORY_CORRECTED;
+  p.chunk_frames = defaults.chunk_frames;
+  p.first_chunk_frames = defaults.first_chunk_frames;
+  return p;
+}
+
+fishtts_status fishtts_synthesis_start(fishtts_engine* engine, const fishtts_synthesis_params* params,
+                                       fishtts_synthesis** out) {
+  if (out != nullptr) *out = nullptr;
+  return guard([&] {
+    require(engine, "fishtts_synthesis_start: engine");
+    require(params, "fishtts_synthesis_start: params");
+    require(out, "fishtts_synthesis_start: out");
+    auto handle = std::make_unique<fishtts_synthesis>();
+    handle->synthesis = std::make_unique<fishtts::pipeline::Synthesis>(
+        engine->engine, fishtts::api::to_request(*params, engine->engine->sample_rate()));
+    *out = handle.release();
+  });
+}
+
+fishtts_status fishtts_synthesis_next(fishtts_synthesis* synth, const float** samples, size_t* count, int* is_last) {
+  if (samples != nullptr) *samples = nullptr;
+  if (count != nullptr) *count = 0;
+  if (is_last != nullptr) *is_last = 0;
+  const fishtts_status status = guard([&] {
+    require(synth, "fishtts_synthesis_next: synth");
+    require(samples, "fishtts_synthesis_next: samples");
+    require(count, "fishtts_synthesis_next: count");
+    require(is_last, "fishtts_synthesis_next: is_last");
+    if (synth->failed != FISHTTS_OK) return;  // reported below, outside the guard
+    if (synth->finished) {
+      throw Error(ErrorCode::kOutOfRange, "fishtts_synthesis_next: the synthesis has ended (its last chunk was "
+                                          "already returned)");
+    }
+    if (!synth->synthesis->next(synth->chunk)) {
+      throw Error(ErrorCode::kInternal, "synthesis ended without a chunk marked last");
+    }
+    synth->finished = synth->chunk.is_last;
+    *samples = synth->chunk.samples.empty() ? nullptr : synth->chunk.samples.data();
+    *count = synth->chunk.samples.size();
+    *is_last = synth->chunk.is_last ? 1 : 0;
+  });
+  if (synth == nullptr || samples == nullptr || count == nullptr || is_last == nullptr) return status;
+  if (synth->failed != FISHTTS_OK) return fail(synth->failed, synth->failed_message);
+  if (status != FISHTTS_OK && status != FISHTTS_OUT_OF_RANGE) {
+    synth->failed = status;
+    synth->failed_message = fishtts_last_error();
+  }
+  return status;
+}
+
+fishtts_status fishtts_synthesis_cancel(fishtts_synthesis* synth) {
+  return guard([&] {
+    require(synth, "fishtts_synthesis_cancel: synth");
+    synth->synthesis->cancel();
+  });
+}
+
+fishtts_status fishtts_synthesis_metrics(const fishtts_synthesis* synth, fishtts_metrics* metrics) {
+  return guard([&] {
+    require(synth, "fishtts_synthesis_metrics: synth");
+    require(metrics, "fishtts_synthesis_metrics: metrics");
+    const fishtts::pipeline::SynthesisMetrics& m = synth->synthesis->metrics();
+    metrics->tokenize_ms = m.tokenize_ms;
+    metrics->reference_encode_ms = m.reference_encode_ms;
+    metrics->first_frame_ms = m.first_frame_ms;
+    metrics->generation_ms = m.generation_ms;
+    metrics->decode_ms = m.decode_ms;
+    metrics->total_ms = m.total_ms;
+    metrics->time_to_first_audio_ms = m.time_to_first_audio_ms;
+    metrics->ms_per_frame = m.ms_per_frame();
+    metrics->rtf = m.rtf();
+    metrics->audio_seconds = m.audio_seconds;
+    metrics->prompt_positions = m.prompt_positions;
+    metrics->frames = m.frames;
+    metrics->stopped_on_im_end = m.stopped_on_im_end ? 1 : 0;
+    metrics->peak_rss_bytes = m.peak_rss_bytes;
+  });
+}
+
+void fishtts_synthesis_free(fishtts_synthesis* synth) { delete synth; }
+
+}  // extern "C"
