@@ -16,6 +16,7 @@ enum class ErrorCode {
   kOutOfRange,           // a size or count above a limit (prompt length, text length, tensor size)
   kCancelled,            // the caller cancelled the request
   kInternal,             // a bug: an invariant of the engine itself broke
+  kAlreadyExists,        // the caller asked to create something (a reference id) that exists (HTTP 409)
 };
 
 const char* error_code_name(ErrorCode code);

@@ -14,5 +14,6 @@ void add_inspect_command(CLI::App& app);
 void add_dev_command(CLI::App& app);
 void add_encode_command(CLI::App& app);
 void add_decode_command(CLI::App& app);
+void add_references_command(CLI::App& app);
 
 }  // namespace fishtts::cli
