@@ -238,6 +238,33 @@ static void test_reference_audio(fishtts_engine* engine) {
   free(with_ref.samples);
 }
 
+static void test_demo_model(const char* cache_dir) {
+  /* model_path NULL: the built-in random-weight model, made on first use and cached like a checkpoint. */
+  fishtts_engine_params ep = fishtts_engine_default_params();
+  ep.cache_dir = cache_dir;
+  ep.threads = 2;
+  for (int run = 0; run < 2; ++run) {
+    fishtts_engine* engine = NULL;
+    fishtts_status st = fishtts_engine_create(&ep, &engine);
+    CHECK(st == FISHTTS_OK);
+    if (st != FISHTTS_OK) {
+      fprintf(stderr, "demo engine: %s\n", fishtts_last_error());
+      return;
+    }
+    fishtts_engine_info info;
+    CHECK(fishtts_engine_get_info(engine, &info) == FISHTTS_OK);
+    CHECK(info.demo_model == 1);
+    CHECK(info.converted == (run == 0)); /* the second engine reuses the cached bundle */
+    fishtts_synthesis_params sp = short_greedy_request();
+    sp.max_new_tokens = 3;
+    collected c;
+    CHECK(collect(engine, &sp, &c) == FISHTTS_OK);
+    CHECK(c.last_flags == 1 && c.count == (size_t)c.metrics.frames * kFrameLength);
+    free(c.samples);
+    fishtts_engine_free(engine);
+  }
+}
+
 static int remove_entry(const char* path, const struct stat* st, int flag, struct FTW* ftw) {
   (void)st, (void)flag, (void)ftw;
   return remove(path);
@@ -279,6 +306,7 @@ int main(void) {
   test_cancel(engine);
   test_reference_audio(engine);
   fishtts_engine_free(engine);
+  test_demo_model(cache_dir);
 
   nftw(cache_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   if (failures > 0) fprintf(stderr, "%d check(s) failed\n", failures);
