@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "fishtts/fishtts.hpp"
+#include "audio/audio_io.h"
 #include "io/npy.h"
+#include "pipeline/reference_store.h"
 
 namespace {
 
@@ -51,6 +53,8 @@ class CApiCpp : public ::testing::Test {
     p.threads = 2;
     p.log_callback = [](const char* line, void* user) { static_cast<std::vector<std::string>*>(user)->push_back(line); };
     p.log_user_data = &log_lines_;
+    references_dir_ = (cache_dir_ / "references").string();
+    p.references_dir = references_dir_.c_str();
     params_ = p;
     engine_.emplace(p);
   }
@@ -70,6 +74,7 @@ class CApiCpp : public ::testing::Test {
   }
 
   static inline fs::path cache_dir_;
+  static inline std::string references_dir_;
   static inline std::vector<std::string> log_lines_;
   static inline fishtts_engine_params params_;
   static inline std::optional<Engine> engine_;
@@ -159,6 +164,55 @@ TEST_F(CApiCpp, ReferenceAsAudioOrAsItsCodesGivesTheSameSpeech) {
   EXPECT_EQ(from_audio.metrics().prompt_positions, from_codes.metrics().prompt_positions);
   EXPECT_EQ(a, b);
   EXPECT_NE(a, Synthesis(*engine_, request()).read_all());  // the reference does change the output
+}
+
+TEST_F(CApiCpp, ReferenceIdSpeaksWithTheStoredVoice) {
+  fishtts::pipeline::ReferenceStoreOptions options;
+  options.sample_rate = engine_->sample_rate();
+  fishtts::pipeline::ReferenceStore store(references_dir_, options);
+  const std::vector<uint8_t> wav =
+      fishtts::audio::encode_audio(golden_chirp(), engine_->sample_rate(), fishtts::audio::AudioFormat::kWav);
+  store.add("chirp voice", wav, "A rising chirp.");
+  const std::vector<fishtts::pipeline::ReferenceClip> clips = store.load("chirp voice");
+  ASSERT_EQ(clips.size(), 1u);
+
+  // The same voice given as audio (what the store holds, after its 16-bit WAV round trip).
+  fishtts_reference as_audio{};
+  as_audio.text = clips[0].text.c_str();
+  as_audio.samples = clips[0].samples.data();
+  as_audio.num_samples = clips[0].samples.size();
+  as_audio.sample_rate = engine_->sample_rate();
+  fishtts_synthesis_params p = request();
+  p.references = &as_audio;
+  p.num_references = 1;
+  const std::vector<float> expected = Synthesis(*engine_, p).read_all();
+
+  fishtts_synthesis_params by_id = request();
+  by_id.reference_id = "chirp voice";
+  EXPECT_EQ(Synthesis(*engine_, by_id).read_all(), expected);  // encodes and caches the codes
+  std::vector<fs::path> cached;
+  for (const auto& entry : fs::directory_iterator(fs::path(references_dir_) / "chirp voice")) {
+    if (entry.path().filename().string().starts_with("sample.wav.codes-")) cached.push_back(entry.path());
+  }
+  ASSERT_EQ(cached.size(), 1u);
+  const fs::file_time_type encoded_at = fs::last_write_time(cached[0]);
+  EXPECT_EQ(Synthesis(*engine_, by_id).read_all(), expected);  // from the cached codes: not rewritten
+  EXPECT_EQ(fs::last_write_time(cached[0]), encoded_at);
+
+  by_id.reference_id = "no such voice";
+  try {
+    Synthesis s(*engine_, by_id);
+    FAIL() << "unknown reference id accepted";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.status(), FISHTTS_NOT_FOUND) << e.what();
+  }
+  by_id.reference_id = "../escape";
+  try {
+    Synthesis s(*engine_, by_id);
+    FAIL() << "path-like reference id accepted";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.status(), FISHTTS_INVALID_ARGUMENT) << e.what();
+  }
 }
 
 TEST_F(CApiCpp, ErrorsBecomeApiErrorsWithTheStatus) {

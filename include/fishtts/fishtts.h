@@ -106,8 +106,10 @@ typedef struct fishtts_engine_params {
   fishtts_precision precision;      /* default AUTO; falls back to fp32 (with a warning) where it cannot run */
   fishtts_sample_space sample_space; /* default SEMANTIC */
   int block_size;                   /* int8/int4 quantization block along K: 16, 32, 64, 128 (default), 256 */
-  fishtts_log_callback log_callback; /* NULL = silent */
+  fishtts_log_callback log_callback; /* NULL = silent; called on the creating thread, during create only */
   void* log_user_data;
+  const char* references_dir;       /* reference-voice store of reference_id (the folder `fishtts references`
+                                       manages); NULL = $FISHTTS_REFERENCES_DIR, else <cache>/references */
 } fishtts_engine_params;
 
 FISHTTS_API fishtts_engine_params fishtts_engine_default_params(void);
@@ -160,6 +162,9 @@ typedef struct fishtts_synthesis_params {
   const char* text;                     /* required */
   const fishtts_reference* references;  /* num_references entries, copied by fishtts_synthesis_start */
   size_t num_references;
+  const char* reference_id;             /* a voice of the engine's reference store (NULL or "" = none): its clips
+                                           come first, before `references`; their codes are encoded on first use
+                                           and cached in the store */
   float temperature;                    /* (0, 2]; default 0.8 */
   float top_p;                          /* (0, 1]; default 0.8 */
   float repetition_penalty;             /* (0, 2]; default 1.1; 1 = off */
@@ -174,7 +179,9 @@ typedef struct fishtts_synthesis_params {
 FISHTTS_API fishtts_synthesis_params fishtts_synthesis_default_params(void);
 
 /* Validates the params and copies them (the caller's text, references and arrays may be freed on return). The
- * work (reference encoding, prefill, generation) happens in fishtts_synthesis_next. On failure *out is NULL. */
+ * work (reference encoding, prefill, generation) happens in fishtts_synthesis_next, except for reference_id, whose
+ * clips are read here (and encoded, the first time that voice is used with this codec). Unknown reference_id:
+ * FISHTTS_NOT_FOUND; malformed: FISHTTS_INVALID_ARGUMENT. On failure *out is NULL. */
 FISHTTS_API fishtts_status fishtts_synthesis_start(fishtts_engine* engine, const fishtts_synthesis_params* params,
                                                    fishtts_synthesis** out);
 

@@ -1,7 +1,11 @@
 // The exported fishtts_* functions (include/fishtts/fishtts.h): handles around pipeline::Engine and
 // pipeline::Synthesis. Each body runs inside guard(), so no exception crosses into C.
+#include <filesystem>
+#include <iterator>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "api/boundary.h"
 #include "api/params.h"
@@ -9,10 +13,12 @@
 #include "common/version.h"
 #include "fishtts/fishtts.h"
 #include "pipeline/engine.h"
+#include "pipeline/reference_store.h"
 #include "pipeline/synthesis.h"
 
 struct fishtts_engine {
   std::shared_ptr<const fishtts::pipeline::Engine> engine;
+  std::unique_ptr<fishtts::pipeline::ReferenceStore> references;  // for reference_id; thread-safe on its own
   std::string warnings;  // backing storage of fishtts_engine_info's strings
 };
 
@@ -30,6 +36,21 @@ using fishtts::ErrorCode;
 using fishtts::api::fail;
 using fishtts::api::guard;
 using fishtts::api::require;
+
+namespace {
+
+// The stored voice's clips, as references with codes (encoded once per codec, then read from the store's cache).
+std::vector<fishtts::pipeline::ReferenceInput> stored_reference(const fishtts_engine& engine, const std::string& id) {
+  const fishtts::pipeline::Engine& e = *engine.engine;
+  std::vector<fishtts::pipeline::ReferenceInput> out;
+  for (fishtts::text::PromptReference& r :
+       engine.references->codes(id, e.codec_key(), [&](std::span<const float> s) { return e.codec().encode(s); })) {
+    out.push_back({std::move(r.text), std::move(r.codes), {}});
+  }
+  return out;
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -52,6 +73,7 @@ fishtts_engine_params fishtts_engine_default_params(void) {
   p.block_size = static_cast<int>(defaults.block_size);
   p.log_callback = nullptr;
   p.log_user_data = nullptr;
+  p.references_dir = nullptr;
   return p;
 }
 
@@ -68,6 +90,13 @@ fishtts_status fishtts_engine_create(const fishtts_engine_params* params, fishtt
     }
     auto handle = std::make_unique<fishtts_engine>();
     handle->engine = fishtts::pipeline::Engine::create(fishtts::api::to_engine_params(*params), log);
+    fishtts::pipeline::ReferenceStoreOptions store_options;
+    store_options.sample_rate = handle->engine->sample_rate();
+    handle->references = std::make_unique<fishtts::pipeline::ReferenceStore>(
+        params->references_dir != nullptr && *params->references_dir != '\0'
+            ? std::filesystem::path(params->references_dir)
+            : fishtts::pipeline::ReferenceStore::default_root(),
+        store_options);
     for (const std::string& w : handle->engine->load_info().warnings) {
       if (log) log("warning: " + w);
       handle->warnings += (handle->warnings.empty() ? "" : "\n") + w;
@@ -106,6 +135,7 @@ fishtts_synthesis_params fishtts_synthesis_default_params(void) {
   p.text = nullptr;
   p.references = nullptr;
   p.num_references = 0;
+  p.reference_id = nullptr;
   p.temperature = g.sampling.temperature;
   p.top_p = g.sampling.top_p;
   p.repetition_penalty = g.sampling.repetition_penalty;
@@ -126,9 +156,14 @@ fishtts_status fishtts_synthesis_start(fishtts_engine* engine, const fishtts_syn
     require(engine, "fishtts_synthesis_start: engine");
     require(params, "fishtts_synthesis_start: params");
     require(out, "fishtts_synthesis_start: out");
+    fishtts::pipeline::SynthesisRequest request = fishtts::api::to_request(*params, engine->engine->sample_rate());
+    if (params->reference_id != nullptr && *params->reference_id != '\0') {
+      std::vector<fishtts::pipeline::ReferenceInput> stored = stored_reference(*engine, params->reference_id);
+      request.references.insert(request.references.begin(), std::make_move_iterator(stored.begin()),
+                                std::make_move_iterator(stored.end()));
+    }
     auto handle = std::make_unique<fishtts_synthesis>();
-    handle->synthesis = std::make_unique<fishtts::pipeline::Synthesis>(
-        engine->engine, fishtts::api::to_request(*params, engine->engine->sample_rate()));
+    handle->synthesis = std::make_unique<fishtts::pipeline::Synthesis>(engine->engine, std::move(request));
     *out = handle.release();
   });
 }
