@@ -137,6 +137,17 @@ TEST(FrameGenerator, StopsOnImEndInTheLoopButNotOnTheFirstToken) {
   EXPECT_EQ(s.fast_frames, 2);  // the stopping column skips the fast pass
 }
 
+TEST(FrameGenerator, IgnoreStopRunsTheWholeBudget) {
+  ScriptedSession s;
+  s.slow_script = [](int) { return peak_at(kImEnd); };
+  GenerationParams p = greedy(6);
+  p.ignore_stop = true;
+  FrameGenerator g(s, layout(), prompt(3), p);
+  EXPECT_EQ(run_all(g).size(), 5u);
+  EXPECT_FALSE(g.stopped_on_im_end());
+  EXPECT_EQ(s.fast_frames, 6);  // <|im_end|> columns get their codes like any other
+}
+
 TEST(FrameGenerator, NonSemanticTokensBecomeFramesWithCodeZero) {
   ScriptedSession s;
   // a text token, a padding row above the semantic range (crashes upstream), then a semantic token

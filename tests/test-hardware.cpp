@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "hw/cpu_info.h"
 #include "hw/engine_settings.h"
+#include "hw/machine_bounds.h"
 
 namespace {
 
@@ -115,6 +116,20 @@ TEST(CpuDetection, ThisMachineIsSane) {
   EXPECT_GE(c.logical_cpus, c.physical_cores);
   EXPECT_GT(c.memory_bytes, 0u);
   EXPECT_FALSE(c.arch.empty());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(MachineBounds, BandwidthAndFmaPeakAreMeasuredAndPlausible) {
+  // Small and short: the numbers are sanity-checked, not benchmarked (the real figures come from fishtts bench).
+  const double gbps = fishtts::hw::measure_read_bandwidth_gbps(1, std::size_t{64} << 20, 2);
+  EXPECT_GT(gbps, 0.5);
+  EXPECT_LT(gbps, 2000.0);
+  const double gflops = fishtts::hw::measure_fma_peak_gflops(1, 0.05);
+  EXPECT_GT(gflops, 0.5);
+  EXPECT_LT(gflops, 100000.0);
 }
 
 }  // namespace

@@ -67,7 +67,7 @@ std::vector<int32_t> FrameGenerator::sample_column(const SlowResult& slow, bool 
   column[1] = c0;
 
   // The column that ends generation is dropped, so its residual codes are never needed.
-  if (token == space.im_end_id && started_) return column;
+  if (token == space.im_end_id && started_ && !params_.ignore_stop) return column;
 
   check_cancelled();
   std::span<const float> fast = session_.fast_begin(slow.hidden, c0);
@@ -109,7 +109,7 @@ bool FrameGenerator::next(std::vector<int32_t>& frame) {
   std::vector<int32_t> column = sample_column(slow, /*penalise=*/true);
   history_.push(column);
   columns_.push_back(column);
-  if (column[0] == layout_.slow.im_end_id) {
+  if (column[0] == layout_.slow.im_end_id && !params_.ignore_stop) {
     stopped_on_im_end_ = true;
     finished_ = true;
   }

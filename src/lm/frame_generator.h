@@ -20,6 +20,8 @@ struct GenerationParams {
   int max_new_tokens = 1024;
   std::uint64_t seed = 42;
   PenaltyHistory history = PenaltyHistory::kCorrected;
+  // Benchmarks only: keep generating through <|im_end|> so every run produces the same number of frames.
+  bool ignore_stop = false;
 
   void validate() const;
 };
