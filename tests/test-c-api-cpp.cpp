@@ -189,7 +189,9 @@ TEST_F(CApiCpp, ReferenceIdSpeaksWithTheStoredVoice) {
 
   fishtts_synthesis_params by_id = request();
   by_id.reference_id = "chirp voice";
-  EXPECT_EQ(Synthesis(*engine_, by_id).read_all(), expected);  // encodes and caches the codes
+  Synthesis first(*engine_, by_id);  // encodes and caches the codes
+  EXPECT_EQ(first.read_all(), expected);
+  EXPECT_GT(first.metrics().reference_encode_ms, 0.0);
   std::vector<fs::path> cached;
   for (const auto& entry : fs::directory_iterator(fs::path(references_dir_) / "chirp voice")) {
     if (entry.path().filename().string().starts_with("sample.wav.codes-")) cached.push_back(entry.path());

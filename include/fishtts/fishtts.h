@@ -201,7 +201,7 @@ FISHTTS_API fishtts_status fishtts_synthesis_cancel(fishtts_synthesis* synth);
 /* Cost of the synthesis so far (complete after the last chunk). Times in milliseconds. */
 typedef struct fishtts_metrics {
   double tokenize_ms;
-  double reference_encode_ms;
+  double reference_encode_ms;    /* references' audio -> codes, reference_id's clips read at start included */
   double first_frame_ms;         /* prefill + first frame */
   double generation_ms;          /* all frames, the first included */
   double decode_ms;              /* codec */
