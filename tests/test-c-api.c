@@ -158,7 +158,10 @@ static void test_bad_synthesis_params(fishtts_engine* engine) {
   size_t count = 0;
   int is_last = 0;
   CHECK_FAILS(fishtts_synthesis_next(synth, &samples, &count, &is_last), FISHTTS_INVALID_ARGUMENT, "");
-  CHECK_FAILS(fishtts_synthesis_next(synth, &samples, &count, &is_last), FISHTTS_INVALID_ARGUMENT, "");
+  char first_message[512];
+  snprintf(first_message, sizeof first_message, "%s", fishtts_last_error());
+  CHECK(strlen(first_message) > 0);
+  CHECK_FAILS(fishtts_synthesis_next(synth, &samples, &count, &is_last), FISHTTS_INVALID_ARGUMENT, first_message);
   fishtts_synthesis_free(synth);
 }
 

@@ -35,7 +35,6 @@ struct fishtts_synthesis {
 
 using fishtts::Error;
 using fishtts::ErrorCode;
-using fishtts::api::fail;
 using fishtts::api::guard;
 using fishtts::api::require;
 
@@ -177,31 +176,31 @@ fishtts_status fishtts_synthesis_next(fishtts_synthesis* synth, const float** sa
   if (samples != nullptr) *samples = nullptr;
   if (count != nullptr) *count = 0;
   if (is_last != nullptr) *is_last = 0;
-  const fishtts_status status = guard([&] {
+  return guard([&] {
     require(synth, "fishtts_synthesis_next: synth");
     require(samples, "fishtts_synthesis_next: samples");
     require(count, "fishtts_synthesis_next: count");
     require(is_last, "fishtts_synthesis_next: is_last");
-    if (synth->failed != FISHTTS_OK) return;  // reported below, outside the guard
+    // fishtts_status mirrors ErrorCode value for value (boundary.cpp), so the recorded failure converts back.
+    if (synth->failed != FISHTTS_OK) throw Error(static_cast<ErrorCode>(synth->failed), synth->failed_message);
     if (synth->finished) {
       throw Error(ErrorCode::kOutOfRange, "fishtts_synthesis_next: the synthesis has ended (its last chunk was "
                                           "already returned)");
     }
-    if (!synth->synthesis->next(synth->chunk)) {
-      throw Error(ErrorCode::kInternal, "synthesis ended without a chunk marked last");
+    try {
+      if (!synth->synthesis->next(synth->chunk)) {
+        throw Error(ErrorCode::kInternal, "synthesis ended without a chunk marked last");
+      }
+    } catch (...) {
+      synth->failed = fishtts::api::status_from_current_exception();
+      synth->failed_message = fishtts_last_error();
+      throw;
     }
     synth->finished = synth->chunk.is_last;
     *samples = synth->chunk.samples.empty() ? nullptr : synth->chunk.samples.data();
     *count = synth->chunk.samples.size();
     *is_last = synth->chunk.is_last ? 1 : 0;
   });
-  if (synth == nullptr || samples == nullptr || count == nullptr || is_last == nullptr) return status;
-  if (synth->failed != FISHTTS_OK) return fail(synth->failed, synth->failed_message);
-  if (status != FISHTTS_OK && status != FISHTTS_OUT_OF_RANGE) {
-    synth->failed = status;
-    synth->failed_message = fishtts_last_error();
-  }
-  return status;
 }
 
 fishtts_status fishtts_synthesis_cancel(fishtts_synthesis* synth) {
