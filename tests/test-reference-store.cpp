@@ -6,11 +6,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -230,6 +232,20 @@ TEST_F(ReferenceStoreTest, RefusedInputLeavesNothingBehind) {
   write_bytes(root_ / ".tmp-1-0" / "sample.wav", wav_bytes(44100, 0.1));
   std::ofstream(root_ / ".tmp-1-0" / "sample.lab") << "t";
   EXPECT_TRUE(store.list().empty());
+  // The next add sweeps it away once it is old enough to belong to no live writer.
+  fs::last_write_time(root_ / ".tmp-1-0", fs::file_time_type::clock::now() - std::chrono::hours(2));
+  fs::create_directories(root_ / ".trash-1-1");  // fresh: kept
+  store.add("good", wav_bytes(44100, 0.1), "t");
+  EXPECT_EQ(store.list(), (std::vector<std::string>{"good"}));
+  std::vector<std::string> entries = root_entries();
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<std::string>{".trash-1-1", "good"}));
+
+  // A broken link and an audio file without transcript are skipped, not errors.
+  fs::create_symlink(root_ / "nowhere.wav", root_ / "good" / "dangling.wav");
+  write_bytes(root_ / "good" / "zz.wav", wav_bytes(44100, 0.1));
+  EXPECT_EQ(store.list(), (std::vector<std::string>{"good"}));
+  EXPECT_EQ(store.load("good").size(), 1u);
 }
 
 TEST_F(ReferenceStoreTest, CodesAreEncodedOncePerAudioAndCodec) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -42,6 +43,20 @@ bool is_valid_codec_key(const std::string& key) {
 fs::path scratch_name(const fs::path& root, const char* kind) {
   static std::atomic<unsigned> counter{0};
   return root / ("." + std::string(kind) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+}
+
+// Leftovers of writers that crashed between creating a scratch folder and renaming or deleting it. An hour
+// old is far older than any add or remove takes, so a live writer's folder is never touched.
+void remove_stale_scratch(const fs::path& root) {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (fs::directory_iterator it(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(".tmp-", 0) != 0 && name.rfind(".trash-", 0) != 0) continue;
+    std::error_code entry_ec;
+    const auto time = it->last_write_time(entry_ec);
+    if (!entry_ec && time < cutoff) fs::remove_all(it->path(), entry_ec);
+  }
 }
 
 // An existing empty folder (upstream's loader creates one for every unknown id it is asked for) is free to use.
@@ -182,6 +197,7 @@ void ReferenceStore::add_decoded(const std::string& id, std::span<const float> s
   std::error_code ec;
   fs::create_directories(root_, ec);
   if (ec) throw Error(ErrorCode::kIo, root_.string() + ": cannot create the references folder: " + ec.message());
+  remove_stale_scratch(root_);
   const fs::path tmp = scratch_name(root_, "tmp");
   try {
     if (!fs::create_directory(tmp, ec) || ec) {
@@ -207,10 +223,11 @@ std::vector<ReferenceStore::ClipFiles> ReferenceStore::clip_files(const std::str
   fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path& path = it->path();
-    if (!it->is_regular_file(ec) || !audio_extensions().count(path.extension().string())) continue;
+    std::error_code entry_ec;  // a broken link or a missing .lab only skips that entry
+    if (!it->is_regular_file(entry_ec) || !audio_extensions().count(path.extension().string())) continue;
     fs::path lab = path;
     lab.replace_extension(".lab");
-    if (fs::is_regular_file(lab, ec)) clips.push_back({path, lab});
+    if (fs::is_regular_file(lab, entry_ec)) clips.push_back({path, lab});
   }
   if (ec) throw Error(ErrorCode::kIo, folder.string() + ": cannot list the reference folder: " + ec.message());
   if (clips.empty()) {
@@ -230,7 +247,8 @@ std::vector<std::string> ReferenceStore::list() const {
   if (!fs::is_directory(root_, ec)) return ids;
   for (fs::directory_iterator it(root_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (!is_valid_reference_id(name) || !it->is_directory(ec)) continue;
+    std::error_code entry_ec;
+    if (!is_valid_reference_id(name) || !it->is_directory(entry_ec)) continue;
     try {
       clip_files(name);
       ids.push_back(name);

@@ -21,7 +21,7 @@
 //
 // Crash safety: add() writes into "<root>/.tmp-..." and renames the finished folder into place; remove() renames
 // the folder to "<root>/.trash-..." before deleting it. Names starting with '.' are never valid ids, so list()
-// never shows those leftovers.
+// never shows those leftovers, and add() deletes the ones older than an hour.
 #pragma once
 
 #include <cstdint>
