@@ -114,7 +114,7 @@ TEST_F(ReferenceStoreTest, AddListLoadRenameRemoveRoundTrip) {
   EXPECT_FALSE(store.contains("../etc"));
 
   EXPECT_EQ(slurp(root_ / "voice B" / "sample.lab"), "hello there");
-  const std::vector<float> stored = audio::read_audio_file(root_ / "voice B" / "sample.wav", {.target_rate = 44100});
+  const std::vector<float> stored = audio::read_audio_file(root_ / "voice B" / "sample.wav");
   const std::string header = slurp(root_ / "voice B" / "sample.wav").substr(0, 44);
   uint32_t rate = 0;
   uint16_t channels = 0, bits = 0;
