@@ -1,0 +1,162 @@
+// The server's pieces without sockets: body decoding, ServeTTSRequest / OpenAI validation, bearer check,
+// the bounded inference queue and the streaming WAV header.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "auth.h"
+#include "http_error.h"
+#include "inference_queue.h"
+#include "request_body.h"
+#include "tts_request.h"
+#include "wav_stream.h"
+
+namespace {
+
+using namespace fishtts::server;
+using nlohmann::json;
+
+RequestBody json_body(const json& j) { return parse_request_body("application/json", j.dump(), {}); }
+
+int status_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const HttpError& e) {
+    return e.status();
+  }
+  return 0;
+}
+
+TEST(ServerRequests, DefaultsAreUpstreams) {
+  const TtsRequest r = parse_tts_request(json_body({{"text", "hi"}}));
+  EXPECT_EQ(r.text, "hi");
+  EXPECT_EQ(r.format, fishtts::audio::AudioFormat::kWav);
+  EXPECT_FALSE(r.streaming);
+  EXPECT_FALSE(r.reference_id);
+  EXPECT_FLOAT_EQ(r.generation.sampling.temperature, 0.8f);
+  EXPECT_FLOAT_EQ(r.generation.sampling.top_p, 0.8f);
+  EXPECT_FLOAT_EQ(r.generation.sampling.repetition_penalty, 1.1f);
+  EXPECT_EQ(r.generation.max_new_tokens, 1024);
+  EXPECT_LE(r.generation.seed, 1ull << 31);
+}
+
+TEST(ServerRequests, RangesAreInclusiveAndStrict) {
+  EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"temperature", 0.1}, {"top_p", 1.0},
+                                                        {"repetition_penalty", 2.0}})); }), 0);
+  EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"repetition_penalty", 0.9}})); }), 0);
+  EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"repetition_penalty", 0.89}})); }), 422);
+  EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"top_p", 1.01}})); }), 422);
+  EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"top_p", "0.5"}})); }), 422);
+  EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"top_p", false}})); }), 422);
+  EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"top_p", nullptr}})); }), 0);  // = default
+  // Form fields are text: numbers are parsed from it.
+  const RequestBody form = parse_request_body("multipart/form-data; boundary=x", "",
+                                              {{"text", "x", ""}, {"top_p", "0.5", ""}, {"streaming", "true", ""}});
+  const TtsRequest r = parse_tts_request(form);
+  EXPECT_FLOAT_EQ(r.generation.sampling.top_p, 0.5f);
+  EXPECT_TRUE(r.streaming);
+}
+
+TEST(ServerRequests, SeedsAreNormalisedAsUpstream) {
+  EXPECT_EQ(normalize_seed(5), 5u);
+  EXPECT_EQ(normalize_seed(-5), 5u);
+  EXPECT_EQ(normalize_seed(INT64_MIN), 1ull << 31);
+  EXPECT_EQ(parse_tts_request(json_body({{"text", "x"}, {"seed", "-12"}})).generation.seed, 12u);
+  EXPECT_EQ(parse_tts_request(json_body({{"text", "x"}, {"seed", 9.0}})).generation.seed, 9u);
+}
+
+TEST(ServerRequests, BodiesDecodeByContentType) {
+  const std::vector<std::uint8_t> packed = json::to_msgpack({{"text", "hé"}, {"bytes", json::binary({1, 2, 3})}});
+  const RequestBody m = parse_request_body("Application/MsgPack ; charset=x", std::string(packed.begin(), packed.end()), {});
+  EXPECT_EQ(m.encoding, BodyEncoding::kMsgpack);
+  EXPECT_EQ(m.value["text"], "hé");
+  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>(m.value["bytes"].get_binary()), (std::vector<std::uint8_t>{1, 2, 3}));
+  const RequestBody f = parse_request_body("multipart/form-data", "", {{"a", "1", ""}, {"a", "2", ""}, {"f", "xy", "f.wav"}});
+  EXPECT_EQ(f.value["a"], json::array({"1", "2"}));
+  EXPECT_TRUE(f.value["f"].is_binary());
+  EXPECT_EQ(status_of([] { parse_request_body("text/plain", "{}", {}); }), 415);
+  EXPECT_EQ(status_of([] { parse_request_body("", "{}", {}); }), 415);
+  EXPECT_EQ(status_of([] { parse_request_body("application/json", "\"text\"", {}); }), 400);
+  EXPECT_EQ(status_of([] { parse_request_body("application/json", std::string(100000, '['), {}); }), 400);
+}
+
+TEST(ServerRequests, Base64ReferencesDecode) {
+  const TtsRequest r = parse_tts_request(
+      json_body({{"text", "x"}, {"references", json::array({{{"audio", "aGk="}, {"text", "t"}}})}}));
+  ASSERT_EQ(r.references.size(), 1u);
+  EXPECT_EQ(std::string(r.references[0].audio.begin(), r.references[0].audio.end()), "hi");
+}
+
+TEST(ServerRequests, OpenAiFieldsAndRefusals) {
+  const TtsRequest r = parse_openai_speech_request(
+      json_body({{"model", "anything"}, {"input", "hello"}, {"voice", "v1"}, {"response_format", "pcm"}, {"stream", true}, {"speed", 1}}));
+  EXPECT_EQ(r.text, "hello");
+  EXPECT_EQ(*r.reference_id, "v1");
+  EXPECT_EQ(r.format, fishtts::audio::AudioFormat::kPcm);
+  EXPECT_TRUE(r.streaming);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"voice", "v1"}})); }), 422);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"response_format", "opus"}})); }), 400);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"speed", 2.0}})); }), 400);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"stream_format", "sse"}})); }), 400);
+}
+
+TEST(ServerRequests, BearerKeysMatchExactly) {
+  EXPECT_TRUE(bearer_matches("Bearer k3y", "k3y"));
+  EXPECT_FALSE(bearer_matches("Bearer k3y ", "k3y"));
+  EXPECT_FALSE(bearer_matches("Bearer k3", "k3y"));
+  EXPECT_FALSE(bearer_matches("bearer k3y", "k3y"));
+  EXPECT_FALSE(bearer_matches("", "k3y"));
+  EXPECT_FALSE(bearer_matches("k3y", "k3y"));
+}
+
+TEST(ServerRequests, StreamingWavHeaderHasUnknownSizes) {
+  const std::string h = streaming_wav_header(44100);
+  ASSERT_EQ(h.size(), 44u);
+  EXPECT_EQ(h.substr(0, 4), "RIFF");
+  EXPECT_EQ(h.substr(4, 4), std::string(4, '\xff'));
+  EXPECT_EQ(h.substr(36, 4), "data");
+  EXPECT_EQ(h.substr(40, 4), std::string(4, '\xff'));
+}
+
+TEST(ServerRequests, QueueIsBoundedRunsInOrderAndAbandonsOnShutdown) {
+  InferenceQueue queue(2);
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  std::atomic<bool> started{false};
+  std::vector<int> order;
+  std::mutex order_mutex;
+  ASSERT_TRUE(queue.submit({[&] { started = true; gate.wait(); }, {}}));
+  for (int i = 0; i < 200 && !started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(started);
+  EXPECT_TRUE(queue.busy());
+  auto record = [&](int i) { return [&, i] { std::lock_guard l(order_mutex); order.push_back(i); }; };
+  EXPECT_TRUE(queue.submit({record(1), {}}));
+  EXPECT_TRUE(queue.submit({record(2), {}}));
+  EXPECT_FALSE(queue.submit({record(3), {}}));  // two waiting already
+  EXPECT_EQ(queue.waiting(), 2u);
+  release.set_value();
+  for (int i = 0; i < 200 && queue.waiting() + queue.busy() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  {
+    std::lock_guard l(order_mutex);
+    EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  }
+
+  std::promise<void> hold;
+  std::shared_future<void> hold_gate = hold.get_future().share();
+  std::atomic<int> abandoned{0};
+  started = false;
+  ASSERT_TRUE(queue.submit({[&] { started = true; hold_gate.wait(); }, {}}));
+  for (int i = 0; i < 200 && !started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(queue.submit({[] { FAIL() << "ran after shutdown"; }, [&] { ++abandoned; }}));
+  std::thread stopper([&] { queue.shutdown(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  hold.set_value();
+  stopper.join();
+  EXPECT_EQ(abandoned, 1);
+  EXPECT_FALSE(queue.submit({[] {}, {}}));
+}
+
+}  // namespace

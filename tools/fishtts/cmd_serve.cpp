@@ -1,0 +1,99 @@
+// `fishtts serve`: the HTTP API (tools/fishtts/server/). Loads the model once, binds, serves until SIGINT or
+// SIGTERM, then stops accepting, lets the running synthesis finish and answers waiting ones with 503.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "commands.h"
+#include "common/error.h"
+#include "model_args.h"
+#include "pipeline/engine.h"
+#include "progress.h"
+#include "server/server.h"
+
+namespace fishtts::cli {
+namespace {
+
+struct ServeOptions {
+  ModelArgs model;
+  std::string listen = "127.0.0.1:8080";
+  server::ServerOptions server;
+  std::size_t max_body_mb = 64;
+};
+
+void split_listen(const std::string& listen, server::ServerOptions& out) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw Error(ErrorCode::kInvalidArgument, "--listen '" + listen + "': expected HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  out.host = listen.substr(0, colon);
+  if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']') out.host = out.host.substr(1, out.host.size() - 2);
+  try {
+    std::size_t used = 0;
+    const int port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1 || port < 0 || port > 65535) throw std::out_of_range("port");
+    out.port = port;
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::kInvalidArgument, "--listen '" + listen + "': the port must be a number in [0, 65535]");
+  }
+}
+
+void run(ServeOptions& opt) {
+  split_listen(opt.listen, opt.server);
+  opt.server.max_body_bytes = opt.max_body_mb << 20;
+
+  // Signals go to one waiting thread (blocked everywhere else, before any thread starts).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Progress progress(false);
+  auto engine = pipeline::Engine::create(opt.model.engine_params(), [&](const std::string& l) { progress.line(l); });
+  for (const std::string& w : engine->load_info().warnings) progress.line("warning: " + w);
+  if (engine->load_info().demo_model) progress.line("warning: no --model: serving the demo model (random weights, noise)");
+
+  server::Server http(engine, opt.server);
+  const int port = http.bind();
+  std::fprintf(stderr, "fishtts serve: listening on http://%s:%d (%s)\n", opt.server.host.c_str(), port,
+               opt.server.api_key.empty() ? "no API key" : "API key required");
+  std::fflush(stderr);
+
+  std::atomic<bool> stopping{false};
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (!stopping.exchange(true)) std::fprintf(stderr, "fishtts serve: stopping (signal %d)\n", sig);
+    http.stop();
+  });
+  http.run();
+  // run() also returns on a listen failure: wake the waiter so it can be joined.
+  if (!stopping.exchange(true)) pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto opt = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", "HTTP server: the Fish Speech API (/v1/tts, ...) and OpenAI /v1/audio/speech");
+  cmd->add_option("--listen", opt->listen, "HOST:PORT to listen on (port 0 = any free port)");
+  cmd->add_option("--api-key", opt->server.api_key, "Require 'Authorization: Bearer KEY' on every route but /v1/health");
+  cmd->add_option("--max-text-length", opt->server.max_text_length, "Longest text in bytes (0 = unlimited)");
+  cmd->add_option("--max-queue", opt->server.max_queue, "Requests that may wait for the worker; more get 503")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--max-body-mb", opt->max_body_mb, "Largest request body in MiB")->check(CLI::Range(1, 4096));
+  cmd->add_option("--max-reference-seconds", opt->server.max_reference_seconds,
+                  "Longest uploaded reference / vqgan audio")->check(CLI::Range(1.0, 3600.0));
+  cmd->add_option("--references-dir", opt->server.references_dir,
+                  "Reference voices folder (default: $FISHTTS_REFERENCES_DIR or the cache's references/)");
+  opt->model.add_to(cmd, /*required=*/false);
+  cmd->callback([opt] { run(*opt); });
+}
+
+}  // namespace fishtts::cli

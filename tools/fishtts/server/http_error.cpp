@@ -1,0 +1,42 @@
+#include "http_error.h"
+
+namespace fishtts::server {
+
+int http_status_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kBadFormat: return 400;
+    case ErrorCode::kOutOfRange: return 400;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kAlreadyExists: return 409;
+    case ErrorCode::kUnsupported: return 400;
+    case ErrorCode::kCancelled: return 499;  // nginx's "client closed request": only ever logged
+    case ErrorCode::kIo: return 500;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+const char* status_reason(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 499: return "Client Closed Request";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return status >= 500 ? "Server Error" : "Client Error";
+  }
+}
+
+nlohmann::json error_envelope(int status, const std::string& message) {
+  return {{"statusCode", status}, {"message", message}, {"error", status_reason(status)}};
+}
+
+}  // namespace fishtts::server

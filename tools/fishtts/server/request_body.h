@@ -1,0 +1,37 @@
+// Request bodies of every POST route as one JSON value, whatever the encoding (spec 7): application/json,
+// application/msgpack (raw bytes stay binary), or multipart/form-data (split by httplib; a part with a file
+// name becomes binary, any other part a string, a repeated name an array). Anything else is 415.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fishtts::server {
+
+enum class BodyEncoding { kJson, kMsgpack, kForm };
+
+struct FormPart {
+  std::string name;
+  std::string content;
+  std::string filename;  // non-empty for file uploads
+};
+
+struct RequestBody {
+  BodyEncoding encoding = BodyEncoding::kJson;
+  nlohmann::json value;  // an object for every valid body
+};
+
+// What the 415 answer's Accept header lists.
+inline constexpr const char* kAcceptedBodyTypes = "application/json, application/msgpack, multipart/form-data";
+
+// The media type of a Content-Type header value: lower-cased, parameters and spaces dropped.
+std::string media_type(std::string_view content_type);
+
+// Throws HttpError: 415 for another media type, 400 for a body that does not parse or is not an object.
+RequestBody parse_request_body(std::string_view content_type, std::string_view body,
+                               const std::vector<FormPart>& parts);
+
+}  // namespace fishtts::server

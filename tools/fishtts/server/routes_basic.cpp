@@ -1,0 +1,16 @@
+// GET/POST /v1/health (open even with --api-key) and GET /metrics.
+#include "server_context.h"
+
+namespace fishtts::server {
+
+void add_basic_routes(ServerContext& ctx) {
+  auto health = guarded([](const httplib::Request&, httplib::Response& res) { send_json(res, {{"status", "ok"}}); });
+  ctx.http.Get("/v1/health", health);
+  ctx.http.Post("/v1/health", health);
+  ctx.http.Get("/metrics", guarded([&ctx](const httplib::Request&, httplib::Response& res) {
+    res.set_content(ctx.metrics.render(ctx.queue.waiting(), ctx.queue.busy(), ctx.queue.max_waiting()),
+                    "text/plain; version=0.0.4");
+  }));
+}
+
+}  // namespace fishtts::server

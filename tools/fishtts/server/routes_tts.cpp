@@ -1,0 +1,197 @@
+// POST /v1/tts (Fish Speech) and POST /v1/audio/speech (OpenAI): validate, queue one synthesis on the worker,
+// answer with the whole file, or stream it chunked (WAV header with unknown sizes + s16le, or raw s16le) while
+// frames are decoded. A client that goes away while streaming cancels its synthesis.
+#include <memory>
+
+#include "audio/audio_io.h"
+#include "chunk_channel.h"
+#include "common/error.h"
+#include "http_error.h"
+#include "pipeline/reference_id.h"
+#include "pipeline/synthesis.h"
+#include "request_body.h"
+#include "server_context.h"
+#include "tts_request.h"
+#include "wav_stream.h"
+
+namespace fishtts::server {
+namespace {
+
+const char* content_type_of(audio::AudioFormat format) {
+  switch (format) {
+    case audio::AudioFormat::kWav:
+    case audio::AudioFormat::kWavFloat: return "audio/wav";
+    case audio::AudioFormat::kMp3: return "audio/mpeg";
+    case audio::AudioFormat::kFlac: return "audio/flac";
+    case audio::AudioFormat::kPcm: return "application/octet-stream";
+  }
+  return "application/octet-stream";
+}
+
+// On the worker: resolve a stored reference (codes cached per codec), synthesize, hand chunks to the channel.
+void synthesize(ServerContext& ctx, pipeline::SynthesisRequest request, const std::optional<std::string>& reference_id,
+                ChunkChannel& channel) {
+  if (channel.cancelled()) {
+    ctx.metrics.count_cancelled();
+    channel.fail(499, "cancelled before it started");
+    return;
+  }
+  try {
+    if (reference_id) {
+      const codec::CodecModel& codec = ctx.engine->codec();
+      request.references.clear();
+      for (text::PromptReference& r : ctx.references.codes(*reference_id, ctx.engine->codec_key(),
+                                                           [&](std::span<const float> s) { return codec.encode(s); })) {
+        request.references.push_back({std::move(r.text), std::move(r.codes), {}});
+      }
+    }
+    pipeline::Synthesis synthesis(ctx.engine, std::move(request));
+    channel.attach(&synthesis);
+    pipeline::AudioChunk chunk;
+    try {
+      while (synthesis.next(chunk)) {
+        if (!channel.push(std::move(chunk.samples))) synthesis.cancel();
+      }
+    } catch (...) {
+      channel.detach();
+      throw;
+    }
+    channel.detach();
+    ctx.metrics.record_synthesis(synthesis.metrics());
+    channel.finish(synthesis.metrics());
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kCancelled) ctx.metrics.count_cancelled();
+    channel.fail(http_status_for(e.code()), e.what());
+  } catch (const std::exception& e) {
+    channel.fail(500, std::string("synthesis failed: ") + e.what());
+  }
+}
+
+pipeline::SynthesisRequest to_synthesis(const ServerContext& ctx, TtsRequest& tts) {
+  if (ctx.options.max_text_length > 0 && tts.text.size() > ctx.options.max_text_length) {
+    throw HttpError(400, "text is " + std::to_string(tts.text.size()) + " bytes, above the server's limit of " +
+                             std::to_string(ctx.options.max_text_length));
+  }
+  if (tts.text.empty()) throw HttpError(422, "field 'text': must not be empty");
+  if (!audio::can_encode(tts.format)) {
+    throw HttpError(400, std::string("this libsndfile cannot write ") + audio::audio_format_name(tts.format));
+  }
+  pipeline::SynthesisRequest request;
+  request.text = std::move(tts.text);
+  request.generation = tts.generation;
+  if (tts.reference_id) {
+    // Upstream creates any unknown id's folder (spec 6.2); here an unknown id is an error, a malformed one too.
+    if (!pipeline::is_valid_reference_id(*tts.reference_id)) pipeline::validate_reference_id(*tts.reference_id);
+    if (!ctx.references.contains(*tts.reference_id)) {
+      throw HttpError(404, "reference id '" + *tts.reference_id + "' does not exist");
+    }
+  } else {
+    audio::DecodeOptions decode;
+    decode.target_rate = ctx.engine->sample_rate();
+    decode.max_seconds = ctx.options.max_reference_seconds;
+    for (std::size_t i = 0; i < tts.references.size(); ++i) {
+      const std::string name = "references[" + std::to_string(i) + "].audio";
+      request.references.push_back({tts.references[i].text, {}, audio::decode_audio(tts.references[i].audio, decode, name)});
+    }
+  }
+  if (tts.streaming) {
+    request.first_chunk_frames = ctx.options.stream_first_chunk_frames;
+    request.chunk_frames = ctx.options.stream_chunk_frames;
+  } else {
+    request.chunk_frames = 64;  // nobody listens along: fewer, larger codec calls
+  }
+  return request;
+}
+
+std::string to_pcm16(const std::vector<float>& samples, int rate) {
+  const std::vector<std::uint8_t> bytes = audio::encode_audio(samples, rate, audio::AudioFormat::kPcm);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+void answer_tts(ServerContext& ctx, TtsRequest tts, httplib::Response& res) {
+  pipeline::SynthesisRequest request = to_synthesis(ctx, tts);
+  auto channel = std::make_shared<ChunkChannel>();
+  InferenceJob job;
+  job.run = [&ctx, channel, request = std::move(request), id = tts.reference_id]() mutable {
+    synthesize(ctx, std::move(request), id, *channel);
+  };
+  job.abandon = [channel] { channel->fail(503, "the server is shutting down"); };
+  if (!ctx.queue.submit(std::move(job))) throw_queue_full(ctx);
+
+  const int rate = ctx.engine->sample_rate();
+  // Wait for the first audio (or the failure) before answering, so errors still get a proper status.
+  std::vector<float> first;
+  const ChunkChannel::Next head = channel->pop(first);
+  if (head == ChunkChannel::Next::kFailed) throw HttpError(channel->error_status(), channel->error_message());
+
+  if (!tts.streaming) {
+    std::vector<float> whole = std::move(first);
+    std::vector<float> more;
+    for (auto next = head; next == ChunkChannel::Next::kChunk;) {
+      next = channel->pop(more);
+      if (next == ChunkChannel::Next::kFailed) throw HttpError(channel->error_status(), channel->error_message());
+      if (next == ChunkChannel::Next::kChunk) whole.insert(whole.end(), more.begin(), more.end());
+    }
+    const std::vector<std::uint8_t> file = audio::encode_audio(whole, rate, tts.format);
+    const pipeline::SynthesisMetrics m = channel->metrics();
+    res.set_header("X-Fishtts-Frames", std::to_string(m.frames));
+    res.set_header("X-Fishtts-Rtf", std::to_string(m.rtf()));
+    res.set_header("Content-Disposition", std::string("attachment; filename=audio.") + audio::audio_format_name(tts.format));
+    res.set_content(std::string(file.begin(), file.end()), content_type_of(tts.format));
+    return;
+  }
+
+  struct StreamState {
+    std::vector<float> pending;
+    bool head_sent = false;
+    bool ended;
+  };
+  auto state = std::make_shared<StreamState>(StreamState{std::move(first), false, head == ChunkChannel::Next::kDone});
+  const bool wav = tts.format == audio::AudioFormat::kWav;
+  res.set_header("Content-Disposition", std::string("attachment; filename=audio.") + audio::audio_format_name(tts.format));
+  res.set_chunked_content_provider(
+      content_type_of(tts.format),
+      [channel, state, rate, wav](std::size_t, httplib::DataSink& sink) {
+        if (!state->head_sent) {
+          state->head_sent = true;
+          std::string head = wav ? streaming_wav_header(rate) : std::string();
+          head += to_pcm16(state->pending, rate);
+          state->pending.clear();
+          if (!head.empty() && !sink.write(head.data(), head.size())) return false;
+          return true;
+        }
+        if (state->ended) {
+          sink.done();
+          return true;
+        }
+        std::vector<float> chunk;
+        switch (channel->pop(chunk)) {
+          case ChunkChannel::Next::kChunk: {
+            const std::string pcm = to_pcm16(chunk, rate);
+            return pcm.empty() || sink.write(pcm.data(), pcm.size());
+          }
+          case ChunkChannel::Next::kDone:
+            sink.done();
+            return true;
+          case ChunkChannel::Next::kFailed:
+            return false;  // the status is gone already: cutting the stream tells the client it is incomplete
+        }
+        return false;
+      },
+      [channel](bool success) {
+        if (!success) channel->cancel();  // client gone (or failure): stop the synthesis before its next step
+      });
+}
+
+}  // namespace
+
+void add_tts_routes(ServerContext& ctx) {
+  ctx.http.Post("/v1/tts", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+    answer_tts(ctx, parse_tts_request(read_body(req)), res);
+  }));
+  ctx.http.Post("/v1/audio/speech", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+    answer_tts(ctx, parse_openai_speech_request(read_body(req)), res);
+  }));
+}
+
+}  // namespace fishtts::server

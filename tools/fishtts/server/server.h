@@ -1,0 +1,47 @@
+// `fishtts serve`: the Fish Speech HTTP API (spec 7) and OpenAI's POST /v1/audio/speech over cpp-httplib.
+// The server is an adapter: handlers parse and validate, model work goes to the one inference worker through
+// a bounded queue, and every failure becomes a JSON error {statusCode, message, error}; nothing throws out of it.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "pipeline/engine.h"
+
+namespace fishtts::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                       // 0 = any free port (bind() returns it)
+  std::string api_key;                   // empty = no authentication
+  std::size_t max_text_length = 0;       // characters (UTF-8 bytes); 0 = unlimited, as upstream
+  std::size_t max_queue = 4;             // requests waiting for the worker beyond the running one
+  std::size_t max_body_bytes = 64u << 20;
+  double max_reference_seconds = 60.0;   // per uploaded reference / vqgan audio
+  std::filesystem::path references_dir;  // empty = ReferenceStore::default_root()
+  int stream_first_chunk_frames = 4;     // streaming: small first chunk (audio starts early), then
+  int stream_chunk_frames = 8;           // ~0.37 s chunks
+};
+
+struct ServerContext;
+
+class Server {
+ public:
+  Server(std::shared_ptr<const pipeline::Engine> engine, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket; returns the port. Throws fishtts::Error(kIo) when the address cannot be bound.
+  int bind();
+  // Serves until stop() (from another thread or a signal handler thread).
+  void run();
+  void stop();
+
+ private:
+  std::unique_ptr<ServerContext> context_;
+};
+
+}  // namespace fishtts::server

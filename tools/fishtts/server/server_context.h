@@ -1,0 +1,45 @@
+// What every route handler shares: the engine, options, the inference queue, metrics and the reference store.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include <httplib.h>
+
+#include "inference_queue.h"
+#include "pipeline/engine.h"
+#include "pipeline/reference_store.h"
+#include "server.h"
+#include "server_metrics.h"
+
+namespace fishtts::server {
+
+struct ServerContext {
+  ServerContext(std::shared_ptr<const pipeline::Engine> e, ServerOptions o);
+
+  std::shared_ptr<const pipeline::Engine> engine;
+  ServerOptions options;
+  ServerMetrics metrics;
+  pipeline::ReferenceStore references;
+  httplib::Server http;
+  InferenceQueue queue;  // last: destroyed first, so no job outlives what it uses
+};
+
+// Wraps a handler so nothing escapes it: HttpError, fishtts::Error and anything else become JSON errors.
+httplib::Server::Handler guarded(std::function<void(const httplib::Request&, httplib::Response&)> handler);
+void send_error(httplib::Response& res, int status, const std::string& message);
+void send_json(httplib::Response& res, const nlohmann::json& value);
+// The request's body as JSON whatever its encoding (request_body.h).
+struct RequestBody;
+RequestBody read_body(const httplib::Request& req);
+// Runs `work` on the inference worker and waits for it; 503 when the queue is full. Rethrows what work threw.
+void run_on_worker(ServerContext& ctx, std::function<void()> work);
+// A 503 naming the queue limit, with Retry-After.
+[[noreturn]] void throw_queue_full(const ServerContext& ctx);
+
+void add_basic_routes(ServerContext& ctx);       // /v1/health, /metrics
+void add_tts_routes(ServerContext& ctx);         // /v1/tts, /v1/audio/speech
+void add_vqgan_routes(ServerContext& ctx);       // /v1/vqgan/encode, /v1/vqgan/decode
+void add_reference_routes(ServerContext& ctx);   // /v1/references/*
+
+}  // namespace fishtts::server

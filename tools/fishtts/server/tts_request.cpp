@@ -1,0 +1,132 @@
+#include "tts_request.h"
+
+#include <random>
+
+#include "body_fields.h"
+#include "http_error.h"
+
+namespace fishtts::server {
+namespace {
+
+audio::AudioFormat parse_format(const std::string& name, const char* field, int status) {
+  static constexpr audio::AudioFormat kOffered[] = {audio::AudioFormat::kWav, audio::AudioFormat::kPcm,
+                                                    audio::AudioFormat::kFlac, audio::AudioFormat::kMp3};
+  std::string supported;
+  for (audio::AudioFormat f : kOffered) {
+    if (!audio::can_encode(f)) continue;
+    if (name == audio::audio_format_name(f)) return f;
+    supported += (supported.empty() ? "" : ", ") + std::string(audio::audio_format_name(f));
+  }
+  throw HttpError(status, std::string("field '") + field + "': unsupported format '" + name.substr(0, 40) +
+                              "'; supported: " + supported);
+}
+
+std::uint64_t random_seed() {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32 | device()) & 0x7fffffffULL;
+}
+
+void read_generation(const BodyFields& f, lm::GenerationParams& g) {
+  g.sampling.temperature = static_cast<float>(f.strict_number("temperature", 0.8, 0.1, 1.0));
+  g.sampling.top_p = static_cast<float>(f.strict_number("top_p", 0.8, 0.1, 1.0));
+  g.sampling.repetition_penalty = static_cast<float>(f.strict_number("repetition_penalty", 1.1, 0.9, 2.0));
+  const std::optional<int64_t> max_new = f.lax_integer("max_new_tokens");
+  if (max_new && (*max_new < 0 || *max_new > 1 << 20)) {
+    throw HttpError(422, "field 'max_new_tokens': " + std::to_string(*max_new) + " is outside [0, 1048576]");
+  }
+  g.max_new_tokens = max_new ? static_cast<int>(*max_new) : 1024;
+  const std::optional<int64_t> seed = f.lax_integer("seed");
+  g.seed = seed ? normalize_seed(*seed) : random_seed();
+}
+
+std::vector<InlineReference> read_references(const BodyFields& f) {
+  std::vector<InlineReference> out;
+  if (f.form()) {
+    // Form bodies: repeated reference_audio (file) and reference_text parts, paired in order.
+    auto as_list = [&](const char* name) {
+      const nlohmann::json* v = f.find(name);
+      if (!v) return nlohmann::json::array();
+      return v->is_array() ? *v : nlohmann::json::array({*v});
+    };
+    const nlohmann::json audios = as_list("reference_audio"), texts = as_list("reference_text");
+    if (audios.size() != texts.size()) {
+      throw HttpError(422, "field 'reference_audio': " + std::to_string(audios.size()) + " audio parts but " +
+                               std::to_string(texts.size()) + " reference_text parts; send them in pairs");
+    }
+    for (std::size_t i = 0; i < audios.size(); ++i) {
+      if (!texts[i].is_string()) throw HttpError(422, "field 'reference_text': expected text");
+      out.push_back({bytes_of(audios[i], "reference_audio[" + std::to_string(i) + "]"), texts[i].get<std::string>()});
+    }
+    return out;
+  }
+  const nlohmann::json* refs = f.find("references");
+  if (!refs) return out;
+  if (!refs->is_array()) throw HttpError(422, "field 'references': expected a list, got " + json_type_phrase(*refs));
+  for (std::size_t i = 0; i < refs->size(); ++i) {
+    const nlohmann::json& r = (*refs)[i];
+    const std::string where = "references[" + std::to_string(i) + "]";
+    if (!r.is_object()) throw HttpError(422, "field '" + where + "': expected an object {audio, text}");
+    auto audio = r.find("audio");
+    auto text = r.find("text");
+    if (audio == r.end() || audio->is_null()) throw HttpError(422, "field '" + where + ".audio': required");
+    if (text == r.end() || !text->is_string()) throw HttpError(422, "field '" + where + ".text': expected a string");
+    out.push_back({bytes_of(*audio, "field '" + where + ".audio'"), text->get<std::string>()});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::uint64_t normalize_seed(int64_t seed) {
+  const std::uint64_t magnitude = seed < 0 ? 0 - static_cast<std::uint64_t>(seed) : static_cast<std::uint64_t>(seed);
+  return std::min<std::uint64_t>(magnitude, std::uint64_t{1} << 31);
+}
+
+TtsRequest parse_tts_request(const RequestBody& body) {
+  const BodyFields f(body);
+  TtsRequest r;
+  r.text = f.required_string("text");
+  r.format = parse_format(f.optional_string("format").value_or("wav"), "format", 422);
+  r.references = read_references(f);
+  r.reference_id = f.optional_string("reference_id");
+  if (r.reference_id && r.reference_id->empty()) r.reference_id.reset();
+  const std::string cache = f.optional_string("use_memory_cache").value_or("off");
+  if (cache != "on" && cache != "off") throw HttpError(422, "field 'use_memory_cache': expected 'on' or 'off'");
+  f.boolean("normalize", true);
+  f.lax_integer("chunk_length");  // declared, unused and unbounded upstream (3.7): only its type is checked
+  r.streaming = f.boolean("streaming", false);
+  read_generation(f, r.generation);
+  if (r.streaming && r.format != audio::AudioFormat::kWav && r.format != audio::AudioFormat::kPcm) {
+    throw HttpError(400, "streaming needs format wav or pcm, got " + std::string(audio::audio_format_name(r.format)));
+  }
+  return r;
+}
+
+TtsRequest parse_openai_speech_request(const RequestBody& body) {
+  const BodyFields f(body);
+  TtsRequest r;
+  f.optional_string("model");  // any model name is accepted: this server has exactly one
+  r.text = f.required_string("input");
+  r.reference_id = f.optional_string("voice");
+  if (r.reference_id && r.reference_id->empty()) r.reference_id.reset();
+  r.format = parse_format(f.optional_string("response_format").value_or("wav"), "response_format", 400);
+  r.streaming = f.boolean("stream", false);
+  if (const std::optional<std::string> sf = f.optional_string("stream_format"); sf && *sf != "audio") {
+    throw HttpError(400, "field 'stream_format': only 'audio' is supported, got '" + sf->substr(0, 40) + "'");
+  }
+  if (const nlohmann::json* speed = f.find("speed")) {
+    if (!speed->is_number() || speed->get<double>() != 1.0) {
+      throw HttpError(400, "field 'speed': only 1.0 is supported (S1 has no speed control), got " + speed->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40));
+    }
+  }
+  if (const std::optional<std::string> inst = f.optional_string("instructions"); inst && !inst->empty()) {
+    throw HttpError(400, "field 'instructions': not supported (S1 takes no style prompt)");
+  }
+  read_generation(f, r.generation);  // extensions: Fish Speech's sampling fields and seed, same defaults
+  if (r.streaming && r.format != audio::AudioFormat::kWav && r.format != audio::AudioFormat::kPcm) {
+    throw HttpError(400, "stream needs response_format wav or pcm, got " + std::string(audio::audio_format_name(r.format)));
+  }
+  return r;
+}
+
+}  // namespace fishtts::server

@@ -1,0 +1,47 @@
+// Upstream's ServeTTSRequest (spec 7, defaults and ranges of 3.7) and the OpenAI speech request, both turned
+// into one TtsRequest. Validation failures are HttpError 422 naming the field (400 for the OpenAI route's
+// unsupported options, as OpenAI answers those).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audio/audio_io.h"
+#include "lm/frame_generator.h"
+#include "request_body.h"
+
+namespace fishtts::server {
+
+struct InlineReference {
+  std::vector<std::uint8_t> audio;  // a whole audio file
+  std::string text;
+};
+
+struct TtsRequest {
+  std::string text;
+  audio::AudioFormat format = audio::AudioFormat::kWav;
+  std::vector<InlineReference> references;
+  std::optional<std::string> reference_id;  // wins over `references` (spec 6.1)
+  bool streaming = false;
+  lm::GenerationParams generation;
+};
+
+// Fields: text (required), format (wav | pcm | mp3 | flac), references [{audio, text}], reference_id, seed,
+// use_memory_cache (on | off; accepted, see the serve docs), normalize (accepted, unused upstream too),
+// streaming, max_new_tokens (>= 0, 0 = to the context end), top_p [0.1, 1], repetition_penalty [0.9, 2],
+// temperature [0.1, 1], chunk_length (any integer, unused). Multipart bodies send references as repeated
+// `reference_audio` file parts paired in order with `reference_text` parts. A missing seed draws a random one.
+TtsRequest parse_tts_request(const RequestBody& body);
+
+// OpenAI POST /v1/audio/speech: model (any string, ignored: there is one model), input, voice (a reference id;
+// empty or absent = no reference), response_format (wav | pcm | flac | mp3; default wav), stream (bool),
+// speed (only 1.0), instructions (must be empty: S1 takes no style prompt), stream_format ("audio" only).
+// Extensions: seed, max_new_tokens, temperature, top_p, repetition_penalty as in parse_tts_request.
+TtsRequest parse_openai_speech_request(const RequestBody& body);
+
+// Spec 3.8: negative -> absolute value, capped at 2^31.
+std::uint64_t normalize_seed(int64_t seed);
+
+}  // namespace fishtts::server
