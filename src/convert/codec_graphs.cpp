@@ -101,7 +101,9 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, con
   }
   std::string x = channels_first(g, g.add(semantic, residual));
   g.add_output(x, ElemType::kFloat, {1, c.latent_dim, "frames"}, "zq");
-  x = codec_transformer(ctx, x, "quantizer.post_module.", pre_post_shape(c.post_module));
+  CodecTransformerShape post = pre_post_shape(c.post_module);
+  post.banded = true;  // streaming decode = whole decode, bit for bit
+  x = codec_transformer(ctx, x, "quantizer.post_module.", post);
   g.add_output(x, ElemType::kFloat, {1, c.latent_dim, "frames"}, "post");
   const size_t n_up = c.downsample_factor.size();
   for (size_t i = 0; i < n_up; ++i) {  // mirrors the downsampling

@@ -170,8 +170,22 @@ std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, 
       }
     }
   }
-  std::string y = emit_conv(ctx, in, prefix + "polyphase", std::move(poly), {cout * stride, cin, taps}, poly_bias,
-                            time_conv(ctx, 1, 1, 1));
+  std::string y;
+  if (taps == 1 && ctx.rank == 3) {
+    // No context (kernel == stride): a per-step linear map. As a MatMul its sums do not depend on the chunk
+    // length (a 1-step Conv takes another kernel path in ORT and rounds differently), so streaming stays exact.
+    std::vector<float> wt(poly.size());
+    for (int64_t r = 0; r < cout * stride; ++r) {
+      for (int64_t i = 0; i < cin; ++i) wt[static_cast<size_t>(i * cout * stride + r)] = poly[static_cast<size_t>(r * cin + i)];
+    }
+    y = ctx.g.matmul(ctx.g.transpose(in, {0, 2, 1}),
+                     ctx.g.add_initializer(prefix + "polyphase.weight", std::span<const float>(wt), {cin, cout * stride}));
+    y = ctx.g.add(y, ctx.g.add_initializer(prefix + "polyphase.bias", std::span<const float>(poly_bias), {cout * stride}));
+    y = ctx.g.transpose(ctx.g.reshape(y, std::vector<int64_t>{1, -1, cout, stride}), {0, 2, 1, 3});
+    return ctx.g.reshape(y, std::vector<int64_t>{1, cout, -1});
+  }
+  y = emit_conv(ctx, in, prefix + "polyphase", std::move(poly), {cout * stride, cin, taps}, poly_bias,
+                time_conv(ctx, 1, 1, 1));
   y = ctx.g.transpose(ctx.g.reshape(y, std::vector<int64_t>{1, cout, stride, -1}), {0, 1, 3, 2});
   return ctx.g.reshape(y, ctx.rank == 4 ? std::vector<int64_t>{1, cout, 1, -1} : std::vector<int64_t>{1, cout, -1});
 }
@@ -273,6 +287,16 @@ std::string codec_transformer(CodecGraphContext& ctx, const std::string& x, cons
   const std::string hidden = g.op("Or", {g.op("Or", {before_start, future}), too_old});
   const float neg_inf = -std::numeric_limits<float>::infinity();
   const std::string mask = g.where(hidden, g.const_f32(neg_inf), g.const_f32(0.0f));
+  // Banded layout: slot indices [S, W] and the mask of slots before the utterance start.
+  std::string band, band_mask;
+  if (s.banded) {
+    const std::string zero = g.const_i64({0}, {});
+    const std::string rows = g.unsqueeze(g.op("Range", {zero, seq, one}), {1});
+    const std::string cols = g.unsqueeze(g.op("Range", {zero, g.const_i64({s.window}, {}), one}), {0});
+    band = g.add(rows, cols);
+    const std::string band_pos = g.add(band, g.sub(start, g.const_i64({past}, {})));
+    band_mask = g.where(g.op("Less", {band_pos, zero}), g.const_f32(neg_inf), g.const_f32(0.0f));
+  }
   const std::vector<int64_t> table_shape = {1, -1, 1, half, 1};
   const std::string cos_rows = g.reshape(g.gather(cos_table, q_pos), table_shape);
   const std::string sin_rows = g.reshape(g.gather(sin_table, q_pos), table_shape);
@@ -299,8 +323,18 @@ std::string codec_transformer(CodecGraphContext& ctx, const std::string& x, cons
       *all = g.concat({cache, *value}, 2);
       keep_tail(ctx, *all, past, 2);
     }
-    std::string scores = g.mul(g.matmul(q, g.transpose(k_all, {0, 1, 3, 2})), scale);
-    std::string attn = g.matmul(g.softmax(g.add(scores, mask), -1), v_all);
+    std::string attn;
+    if (s.banded) {
+      // [1, H, S, W, D] blocks: query i's keys are slots i .. i + W - 1 of [cache, chunk].
+      const std::string k_win = g.gather(k_all, band, 2);
+      const std::string v_win = g.gather(v_all, band, 2);
+      std::string scores = g.matmul(k_win, g.unsqueeze(q, {-1}));  // [1, H, S, W, 1]
+      scores = g.add(g.mul(g.squeeze(scores, {-1}), scale), band_mask);
+      attn = g.squeeze(g.matmul(g.unsqueeze(g.softmax(scores, -1), {3}), v_win), {3});
+    } else {
+      std::string scores = g.mul(g.matmul(q, g.transpose(k_all, {0, 1, 3, 2})), scale);
+      attn = g.matmul(g.softmax(g.add(scores, mask), -1), v_all);
+    }
     attn = g.reshape(g.transpose(attn, bhsd), std::vector<int64_t>{1, -1, width});
     attn = linear_from(ctx, attn, p + "attention.wo.weight");
     h = g.add(h, g.mul(attn, codec_weight(ctx, p + "attention_layer_scale.gamma")));

@@ -49,6 +49,10 @@ struct CodecTransformerShape {
   int64_t block_size = 0;     // rows of the stored RoPE table = position limit
   int64_t steps_per_frame = 1;  // positions per codec frame at this transformer's rate
   float norm_eps = 1e-5f;
+  // Banded attention: every query attends over its own gathered block of `window` keys, so each softmax and
+  // weighted sum has the same length and alignment however the frames are split into chunks (streaming output
+  // then equals the whole decode bit for bit). Costs window x the keys in memory; meant for frame-rate stacks.
+  bool banded = false;
 };
 
 CodecTransformerShape pre_post_shape(const checkpoint::CodecTransformerConfig& c);
