@@ -2,7 +2,10 @@
 // guards every route but health, a full queue answers 503, and a client that hangs up frees the worker.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <future>
 #include <string>
@@ -19,10 +22,7 @@ using fishtts::test::TestServer;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-TestServer& shared_server() {
-  static TestServer server;
-  return server;
-}
+TestServer& shared_server() { return fishtts::test::shared_test_server(); }
 
 void expect_envelope(const httplib::Result& res, int status, const std::string& needle = "") {
   ASSERT_TRUE(res) << httplib::to_string(res.error());
@@ -217,6 +217,75 @@ TEST(ServerRobustness, AFullQueueAnswers503WithRetryAfter) {
   auto b_res = b.get();
   ASSERT_TRUE(b_res);
   EXPECT_EQ(b_res->status, 200);  // accepted requests complete
+}
+
+long resident_bytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * ::sysconf(_SC_PAGESIZE);
+}
+
+// 8 clients x 6 requests (plain, streamed, malformed, abandoned): no 5xx but 503, every accepted request
+// completes, the worker ends idle, and resident memory does not grow with the request count.
+TEST(ServerRobustness, BoundedLoadFromEightClients) {
+  fishtts::server::ServerOptions o;
+  o.max_queue = 3;
+  TestServer server(o);
+  auto c = server.client();
+  const json plain = {{"text", "Load."}, {"max_new_tokens", 4}, {"seed", 5}};
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(post_json(c, plain)->status, 200);  // warm-up: sessions, arenas
+  const long rss_before = resident_bytes();
+
+  std::atomic<int> ok{0}, busy{0}, rejected{0}, unexpected{0}, lost{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      auto cl = server.client();
+      for (int i = 0; i < 6; ++i) {
+        const int kind = (t + i) % 4;
+        if (kind == 3) {  // a stream abandoned after its first bytes
+          httplib::Request req;
+          req.method = "POST";
+          req.path = "/v1/tts";
+          req.body = json{{"text", "Gone."}, {"max_new_tokens", 40}, {"streaming", true}}.dump();
+          req.set_header("Content-Type", "application/json");
+          req.content_receiver = [&](const char*, std::size_t, uint64_t, uint64_t) { return false; };
+          auto r = cl.send(req);
+          if (r && r->status >= 500 && r->status != 503) ++unexpected;
+          continue;
+        }
+        json body = plain;
+        if (kind == 1) body["streaming"] = true;
+        auto r = kind == 2 ? cl.Post("/v1/tts", "{\"text\": 1", "application/json") : post_json(cl, body);
+        if (!r) {
+          ++lost;
+        } else if (r->status == 200) {
+          ++ok;
+        } else if (r->status == 503) {
+          ++busy;
+        } else if (r->status >= 400 && r->status < 500) {
+          ++rejected;
+        } else {
+          ++unexpected;
+        }
+      }
+    });
+  }
+  for (std::thread& th : clients) th.join();
+  EXPECT_EQ(unexpected, 0);
+  EXPECT_EQ(lost, 0);
+  EXPECT_GT(ok, 0);
+  EXPECT_EQ(rejected, 12);  // every malformed body, none lost to the queue
+  EXPECT_TRUE(wait_for_metric(c, "fishtts_worker_busy 0\n", 10s));
+  EXPECT_TRUE(wait_for_metric(c, "fishtts_queue_waiting 0\n", 1s));
+  ASSERT_EQ(post_json(c, plain)->status, 200);
+  const long growth = resident_bytes() - rss_before;
+  EXPECT_LT(growth, 64l << 20) << "resident memory grew by " << growth << " bytes";
+  std::printf("load: %d ok, %d busy (503), %d rejected, RSS %+ld KiB\n", ok.load(), busy.load(), rejected.load(),
+              growth / 1024);
 }
 
 }  // namespace

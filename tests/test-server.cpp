@@ -20,10 +20,7 @@ using nlohmann::json;
 
 constexpr int kFrameSamples = 2048;  // samples per code frame (S1's codec, also the tiny one)
 
-TestServer& shared_server() {
-  static TestServer server;
-  return server;
-}
+TestServer& shared_server() { return fishtts::test::shared_test_server(); }
 
 json small_request(const std::string& text = "Hello world.") {
   return {{"text", text}, {"max_new_tokens", 12}, {"seed", 7}};

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include "pipeline/engine.h"
@@ -74,5 +75,21 @@ class TestServer {
   int port_ = 0;
   std::thread thread_;
 };
+
+// One default server per test binary, stopped when the tests end (before static destruction, so no handler
+// thread outlives what it uses).
+inline TestServer& shared_test_server() {
+  static std::unique_ptr<TestServer> server;
+  if (!server) {
+    struct StopAtEnd : ::testing::Environment {
+      std::unique_ptr<TestServer>* server;
+      explicit StopAtEnd(std::unique_ptr<TestServer>* s) : server(s) {}
+      void TearDown() override { server->reset(); }
+    };
+    ::testing::AddGlobalTestEnvironment(new StopAtEnd(&server));
+    server = std::make_unique<TestServer>();
+  }
+  return *server;
+}
 
 }  // namespace fishtts::test

@@ -1,7 +1,9 @@
 #include "server.h"
 
+#include <algorithm>
+#include <array>
 #include <future>
-#include <set>
+#include <string_view>
 
 #include "auth.h"
 #include "common/error.h"
@@ -20,11 +22,12 @@ pipeline::ReferenceStoreOptions store_options(const pipeline::Engine& engine, co
 }
 
 // Metric labels come from this fixed set so a scanner cannot grow the label space.
+// A constant array, not a static std::set: handler threads may still log while statics are destroyed at exit.
 std::string route_label(const std::string& path) {
-  static const std::set<std::string> kRoutes = {
+  static constexpr std::array<std::string_view, 10> kRoutes = {
       "/v1/health", "/v1/tts", "/v1/audio/speech", "/v1/vqgan/encode", "/v1/vqgan/decode", "/metrics",
       "/v1/references/add", "/v1/references/list", "/v1/references/delete", "/v1/references/update"};
-  return kRoutes.count(path) ? path : "other";
+  return std::find(kRoutes.begin(), kRoutes.end(), path) != kRoutes.end() ? path : "other";
 }
 
 }  // namespace
@@ -129,6 +132,7 @@ Server::Server(std::shared_ptr<const pipeline::Engine> engine, ServerOptions opt
     send_error(res, 500, "internal error");
   });
   http.set_logger([&ctx](const httplib::Request& req, const httplib::Response& res) {
+    if (req.path.empty()) return;  // no request line was read (connection closed)
     ctx.metrics.count_request(route_label(req.path), res.status);
   });
 
