@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "model_args.h"
 #include "pipeline/engine.h"
+#include "pipeline/synthesis.h"
 #include "progress.h"
 #include "server/server.h"
 
@@ -42,6 +43,22 @@ void split_listen(const std::string& listen, server::ServerOptions& out) {
   }
 }
 
+// One short synthesis before listening, as upstream does: the first request then does not pay for ORT's
+// first-run allocations.
+void warm_up(const std::shared_ptr<const pipeline::Engine>& engine, Progress& progress) {
+  pipeline::SynthesisRequest request;
+  request.text = "Hello world.";
+  request.generation.max_new_tokens = 4;
+  request.generation.sampling.greedy = true;
+  pipeline::Synthesis synthesis(engine, std::move(request));
+  pipeline::AudioChunk chunk;
+  while (synthesis.next(chunk)) {
+  }
+  char line[96];
+  std::snprintf(line, sizeof line, "warmed up in %.0f ms", synthesis.metrics().total_ms);
+  progress.line(line);
+}
+
 void run(ServeOptions& opt) {
   split_listen(opt.listen, opt.server);
   opt.server.max_body_bytes = opt.max_body_mb << 20;
@@ -57,6 +74,8 @@ void run(ServeOptions& opt) {
   auto engine = pipeline::Engine::create(opt.model.engine_params(), [&](const std::string& l) { progress.line(l); });
   for (const std::string& w : engine->load_info().warnings) progress.line("warning: " + w);
   if (engine->load_info().demo_model) progress.line("warning: no --model: serving the demo model (random weights, noise)");
+
+  warm_up(engine, progress);
 
   server::Server http(engine, opt.server);
   const int port = http.bind();
