@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audio/audio_io.h"
 #include "support/test_server.h"
 
 namespace {
@@ -127,6 +128,38 @@ TEST(ServerRobustness, LimitsOnTextAndBodySize) {
   auto c = server.client();
   expect_envelope(post_json(c, json{{"text", "This text is too long."}}), 400, "limit");
   expect_envelope(c.Post("/v1/tts", json{{"text", std::string(8000, 'a')}}.dump(), "application/json"), 413);
+}
+
+std::vector<std::uint8_t> silence_wav(double seconds) {
+  const std::vector<float> samples(static_cast<std::size_t>(seconds * 44100), 0.0f);
+  return fishtts::audio::encode_audio(samples, 44100, fishtts::audio::AudioFormat::kWav);
+}
+
+TEST(ServerRobustness, LimitsOnUploadedAudioAndDecodedFrames) {
+  fishtts::server::ServerOptions o;
+  o.max_reference_seconds = 1.0;
+  o.max_request_audio_seconds = 1.5;
+  o.max_decode_frames = 30;
+  TestServer server(o);
+  auto c = server.client();
+  auto tts_with = [&](std::vector<double> lengths) {
+    json refs = json::array();
+    for (double s : lengths) refs.push_back({{"audio", json::binary(silence_wav(s))}, {"text", "t"}});
+    const std::vector<std::uint8_t> body = json::to_msgpack({{"text", "Hi."}, {"max_new_tokens", 2}, {"references", refs}});
+    return c.Post("/v1/tts", std::string(body.begin(), body.end()), "application/msgpack");
+  };
+  expect_envelope(tts_with({2.0}), 400);            // one file too long
+  expect_envelope(tts_with({0.9, 0.9}), 400);       // together too long
+  EXPECT_EQ(tts_with({0.5, 0.5})->status, 200);
+  auto decode_frames = [&](std::size_t frames) {
+    const json row(std::vector<int>(frames, 1));
+    const std::vector<std::uint8_t> body = json::to_msgpack({{"tokens", json::array({json::array({row, row, row, row, row, row, row, row, row, row})})}});
+    return c.Post("/v1/vqgan/decode", std::string(body.begin(), body.end()), "application/msgpack");
+  };
+  EXPECT_EQ(decode_frames(20)->status, 200);
+  expect_envelope(decode_frames(31), 400, "frames");
+  const std::vector<std::uint8_t> garbage = json::to_msgpack({{"audios", json::array({json::binary({1, 2, 3})})}});
+  expect_envelope(c.Post("/v1/vqgan/encode", std::string(garbage.begin(), garbage.end()), "application/msgpack"), 400);
 }
 
 TEST(ServerRobustness, ApiKeyGuardsEveryRouteButHealth) {

@@ -109,6 +109,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-body-mb", opt->max_body_mb, "Largest request body in MiB")->check(CLI::Range(1, 4096));
   cmd->add_option("--max-reference-seconds", opt->server.max_reference_seconds,
                   "Longest uploaded reference / vqgan audio")->check(CLI::Range(1.0, 3600.0));
+  cmd->add_option("--max-request-audio-seconds", opt->server.max_request_audio_seconds,
+                  "All uploaded audio of one request together")->check(CLI::Range(1.0, 36000.0));
   cmd->add_option("--references-dir", opt->server.references_dir,
                   "Reference voices folder (default: $FISHTTS_REFERENCES_DIR or the cache's references/)");
   opt->model.add_to(cmd, /*required=*/false);

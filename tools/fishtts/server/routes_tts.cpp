@@ -12,6 +12,7 @@
 #include "request_body.h"
 #include "server_context.h"
 #include "tts_request.h"
+#include "uploaded_audio.h"
 #include "wav_stream.h"
 
 namespace fishtts::server {
@@ -86,12 +87,10 @@ pipeline::SynthesisRequest to_synthesis(const ServerContext& ctx, TtsRequest& tt
       throw HttpError(404, "reference id '" + *tts.reference_id + "' does not exist");
     }
   } else {
-    audio::DecodeOptions decode;
-    decode.target_rate = ctx.engine->sample_rate();
-    decode.max_seconds = ctx.options.max_reference_seconds;
+    UploadedAudio uploads(ctx);
     for (std::size_t i = 0; i < tts.references.size(); ++i) {
       const std::string name = "references[" + std::to_string(i) + "].audio";
-      request.references.push_back({tts.references[i].text, {}, audio::decode_audio(tts.references[i].audio, decode, name)});
+      request.references.push_back({tts.references[i].text, {}, uploads.decode(tts.references[i].audio, name)});
     }
   }
   if (tts.streaming) {

@@ -8,6 +8,7 @@
 #include "http_error.h"
 #include "request_body.h"
 #include "server_context.h"
+#include "uploaded_audio.h"
 
 namespace fishtts::server {
 namespace {
@@ -63,13 +64,11 @@ void add_vqgan_routes(ServerContext& ctx) {
   ctx.http.Post("/v1/vqgan/encode", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
     const RequestBody body = read_body(req);
     const nlohmann::json& audios = list_field(body, "audios");
-    audio::DecodeOptions decode;
-    decode.target_rate = ctx.engine->sample_rate();
-    decode.max_seconds = ctx.options.max_reference_seconds;
+    UploadedAudio uploads(ctx);
     std::vector<std::vector<float>> pcm;
     for (std::size_t i = 0; i < audios.size(); ++i) {
       const std::string name = "audios[" + std::to_string(i) + "]";
-      pcm.push_back(audio::decode_audio(bytes_of(audios[i], "field '" + name + "'"), decode, name));
+      pcm.push_back(uploads.decode(bytes_of(audios[i], "field '" + name + "'"), name));
     }
     nlohmann::json tokens = nlohmann::json::array();
     run_on_worker(ctx, [&] {
@@ -90,9 +89,15 @@ void add_vqgan_routes(ServerContext& ctx) {
     const RequestBody body = read_body(req);
     const nlohmann::json& list = list_field(body, "tokens");
     std::vector<text::IntMatrix> all;
+    std::size_t frames = 0;
     for (std::size_t i = 0; i < list.size(); ++i) {
       all.push_back(codes_of(list[i], i));
       ctx.engine->codec().check_codes(all.back());
+      frames += all.back().cols;
+      if (frames > static_cast<std::size_t>(ctx.options.max_decode_frames)) {
+        throw HttpError(400, "tokens: more than " + std::to_string(ctx.options.max_decode_frames) +
+                                 " frames in one request");
+      }
     }
     nlohmann::json audios = nlohmann::json::array();
     run_on_worker(ctx, [&] {

@@ -20,6 +20,8 @@ struct ServerOptions {
   std::size_t max_queue = 4;             // requests waiting for the worker beyond the running one
   std::size_t max_body_bytes = 64u << 20;
   double max_reference_seconds = 60.0;   // per uploaded reference / vqgan audio
+  double max_request_audio_seconds = 300.0;  // all uploaded audio of one request together
+  int max_decode_frames = 12920;         // /v1/vqgan/decode, all items together (10 min at 21.5 frames/s)
   std::filesystem::path references_dir;  // empty = ReferenceStore::default_root()
   int stream_first_chunk_frames = 4;     // streaming: small first chunk (audio starts early), then
   int stream_chunk_frames = 8;           // ~0.37 s chunks
