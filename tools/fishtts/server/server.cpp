@@ -131,7 +131,8 @@ Server::Server(std::shared_ptr<const pipeline::Engine> engine, ServerOptions opt
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     send_error(res, 500, "internal error");
   });
-  http.set_logger([&ctx](const httplib::Request& req, const httplib::Response& res) {
+  // Counted before the response is written (the logger runs after it, so a client could read /metrics first).
+  http.set_post_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
     if (req.path.empty()) return;  // no request line was read (connection closed)
     ctx.metrics.count_request(route_label(req.path), res.status);
   });
