@@ -80,21 +80,12 @@ void BM_FrameBound(benchmark::State& state) {
   auto m = model();
   if (!m) return state.SkipWithError("set FISHTTS_BENCH_BUNDLE");
   const lm::LlmInfo& info = m->info();
-  const double bytes_per_weight = info.precision == "fp32" ? 4.0 : info.precision == "int8" ? 1.0 + 4.5 / 128 : 0.5 + 4.5 / 128;
-  // Per layer: wqkv + wo + w1/w3 + w2, from the bundle's dims (S1-mini: 15.7 M slow, 12.6 M fast).
-  auto layer = [](const lm::StackKvShape& s, double q_rows, double ffn) {
-    const double kv = static_cast<double>(s.n_kv_head * s.head_dim);
-    return (q_rows + 2 * kv) * s.dim + s.dim * q_rows + 3 * ffn * s.dim;
-  };
-  const double ffn = 3.0 * static_cast<double>(info.slow.dim);  // S1 family: intermediate = 3 x dim
-  const double slow = info.slow.n_layer * layer(info.slow, 2.0 * info.slow.dim, ffn) + info.slow.head_rows * info.slow.dim;
-  const double fast = info.fast.n_layer * layer(info.fast, info.fast.dim, 3.0 * info.fast.dim) + info.fast.head_rows * info.fast.dim;
-  const double weights = slow + (info.num_codebooks - 1) * fast;
+  const double bytes = info.weight_bytes_per_frame();
   double gbps = 0;
   for (auto _ : state) gbps = hw::measure_read_bandwidth_gbps(hw::choose_settings(hw::detect_cpu()).intra_op_threads);
-  state.counters["weight_MB_per_frame"] = weights * bytes_per_weight / 1e6;
+  state.counters["weight_MB_per_frame"] = bytes / 1e6;
   state.counters["read_GBps"] = gbps;
-  state.counters["bound_ms_per_frame"] = weights * bytes_per_weight / (gbps * 1e9) * 1e3;
+  state.counters["bound_ms_per_frame"] = bytes / (gbps * 1e9) * 1e3;
 }
 BENCHMARK(BM_FrameBound)->Unit(benchmark::kMillisecond)->Iterations(1);
 

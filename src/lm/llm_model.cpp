@@ -12,8 +12,23 @@ namespace fishtts::lm {
 namespace {
 
 StackKvShape stack_from_json(const nlohmann::json& j) {
-  return {j.at("n_layer").get<int64_t>(), j.at("n_kv_head").get<int64_t>(), j.at("head_dim").get<int64_t>(),
-          j.at("dim").get<int64_t>(), j.at("head_rows").get<int64_t>()};
+  StackKvShape s;
+  s.n_layer = j.at("n_layer").get<int64_t>();
+  s.n_kv_head = j.at("n_kv_head").get<int64_t>();
+  s.head_dim = j.at("head_dim").get<int64_t>();
+  s.dim = j.at("dim").get<int64_t>();
+  s.head_rows = j.at("head_rows").get<int64_t>();
+  // Bundles from before these fields: S1's shapes (2 query heads per KV head, FFN 3 x dim).
+  s.n_head = j.value("n_head", 2 * s.n_kv_head);
+  s.ffn = j.value("ffn", 3 * s.dim);
+  return s;
+}
+
+double bytes_per_weight(const std::string& precision) {
+  // int8/int4: MatMulNBits blocks of 128 carry a 4-byte scale and a 1-byte (int8) / half-byte (int4) zero point.
+  if (precision == "int8") return 1.0 + 5.0 / 128;
+  if (precision == "int4") return 0.5 + 4.5 / 128;
+  return 4.0;
 }
 
 }  // namespace
@@ -44,6 +59,16 @@ LlmInfo LlmInfo::from_json(const nlohmann::json& j, const std::string& where) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kBadFormat, where + ": " + e.what());
   }
+}
+
+double StackKvShape::matmul_weights() const {
+  const double q = static_cast<double>(n_head * head_dim), kv = static_cast<double>(n_kv_head * head_dim);
+  const double d = static_cast<double>(dim), f = static_cast<double>(ffn);
+  return static_cast<double>(n_layer) * ((q + 2 * kv) * d + q * d + 3 * f * d) + static_cast<double>(head_rows) * d;
+}
+
+double LlmInfo::weight_bytes_per_frame() const {
+  return (slow.matmul_weights() + (num_codebooks - 1) * fast.matmul_weights()) * bytes_per_weight(precision);
 }
 
 std::shared_ptr<const LlmModel> LlmModel::load(const std::string& bundle_dir, const hw::EngineSettings& settings) {

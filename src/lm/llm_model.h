@@ -17,10 +17,15 @@ namespace fishtts::lm {
 
 struct StackKvShape {
   int64_t n_layer = 0;
+  int64_t n_head = 0;
   int64_t n_kv_head = 0;
   int64_t head_dim = 0;
   int64_t dim = 0;
+  int64_t ffn = 0;
   int64_t head_rows = 0;  // logits per call
+
+  // Matmul weights one call reads: every layer's wqkv, wo, w1, w3, w2, plus the head.
+  double matmul_weights() const;
 };
 
 struct LlmInfo {
@@ -32,6 +37,8 @@ struct LlmInfo {
   GeneratorLayout layout;
 
   static LlmInfo from_json(const nlohmann::json& j, const std::string& where);
+  // Weight bytes one frame streams from memory: one slow step, num_codebooks - 1 fast calls.
+  double weight_bytes_per_frame() const;
 };
 
 class LlmModel {
