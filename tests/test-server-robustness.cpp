@@ -127,6 +127,10 @@ TEST(ServerRobustness, LimitsOnTextAndBodySize) {
   TestServer server(o);
   auto c = server.client();
   expect_envelope(post_json(c, json{{"text", "This text is too long."}}), 400, "limit");
+  // Ten characters in 20 bytes are within a limit of 10.
+  auto accented = post_json(c, json{{"text", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"}, {"max_new_tokens", 2}});
+  ASSERT_TRUE(accented);
+  EXPECT_EQ(accented->status, 200) << accented->body;
   expect_envelope(c.Post("/v1/tts", json{{"text", std::string(8000, 'a')}}.dump(), "application/json"), 413);
 }
 

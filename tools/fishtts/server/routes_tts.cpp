@@ -1,6 +1,7 @@
 // POST /v1/tts (Fish Speech) and POST /v1/audio/speech (OpenAI): validate, queue one synthesis on the worker,
 // answer with the whole file, or stream it chunked (WAV header with unknown sizes + s16le, or raw s16le) while
 // frames are decoded. A client that goes away while streaming cancels its synthesis.
+#include <algorithm>
 #include <memory>
 
 #include "audio/audio_io.h"
@@ -69,9 +70,14 @@ void synthesize(ServerContext& ctx, pipeline::SynthesisRequest request, const st
 }
 
 pipeline::SynthesisRequest to_synthesis(const ServerContext& ctx, TtsRequest& tts) {
-  if (ctx.options.max_text_length > 0 && tts.text.size() > ctx.options.max_text_length) {
-    throw HttpError(400, "text is " + std::to_string(tts.text.size()) + " bytes, above the server's limit of " +
-                             std::to_string(ctx.options.max_text_length));
+  if (ctx.options.max_text_length > 0) {
+    // Characters as upstream's len(): UTF-8 bytes that do not continue a sequence.
+    const auto characters = static_cast<std::size_t>(
+        std::count_if(tts.text.begin(), tts.text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    if (characters > ctx.options.max_text_length) {
+      throw HttpError(400, "text is " + std::to_string(characters) + " characters, above the server's limit of " +
+                               std::to_string(ctx.options.max_text_length));
+    }
   }
   if (tts.text.empty()) throw HttpError(422, "field 'text': must not be empty");
   if (!audio::can_encode(tts.format)) {
