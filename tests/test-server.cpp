@@ -179,6 +179,28 @@ TEST(Server, InlineReferencesChangeThePromptAndEveryEncodingCarriesThem) {
   EXPECT_NE(plain->body, packed->body);  // the reference is in the prompt
 }
 
+TEST(Server, InlineReferenceCodesAreCachedByContent) {
+  TestServer server;
+  auto c = server.client();
+  const std::string ref = sine_wav(1.0);
+  json body = small_request();
+  body["references"] = json::array({{{"audio", json::binary(std::vector<std::uint8_t>(ref.begin(), ref.end()))},
+                                     {"text", "A reference voice."}}});
+  auto hits = [&] {
+    const std::string m = c.Get("/metrics")->body;
+    const auto at = m.find("\nfishtts_reference_cache_hits_total ");
+    return at == std::string::npos ? -1 : std::stoi(m.substr(at + 36));
+  };
+  auto first = c.Post("/v1/tts", to_msgpack(body), "application/msgpack");  // "off" still writes the cache
+  ASSERT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(hits(), 0);
+  body["use_memory_cache"] = "on";
+  auto cached = c.Post("/v1/tts", to_msgpack(body), "application/msgpack");
+  ASSERT_EQ(cached->status, 200) << cached->body;
+  EXPECT_EQ(hits(), 1);
+  EXPECT_EQ(cached->body, first->body);  // the cached codes are the encoded ones
+}
+
 TEST(Server, OtherFormatsHaveTheirContentTypes) {
   auto c = shared_server().client();
   json body = small_request();

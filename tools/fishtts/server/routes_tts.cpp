@@ -10,6 +10,7 @@
 #include "http_error.h"
 #include "pipeline/reference_id.h"
 #include "pipeline/synthesis.h"
+#include "reference_codes_cache.h"
 #include "request_body.h"
 #include "server_context.h"
 #include "tts_request.h"
@@ -31,8 +32,16 @@ const char* content_type_of(audio::AudioFormat format) {
 }
 
 // On the worker: resolve a stored reference (codes cached per codec), synthesize, hand chunks to the channel.
-void synthesize(ServerContext& ctx, pipeline::SynthesisRequest request, const std::optional<std::string>& reference_id,
-                ChunkChannel& channel) {
+// A validated request on its way to the worker.
+struct PendingSynthesis {
+  pipeline::SynthesisRequest request;
+  std::optional<std::string> reference_id;
+  std::vector<std::string> cache_keys;  // per inline reference: where its codes go (empty: came from the cache)
+};
+
+void synthesize(ServerContext& ctx, PendingSynthesis pending, ChunkChannel& channel) {
+  pipeline::SynthesisRequest& request = pending.request;
+  const std::optional<std::string>& reference_id = pending.reference_id;
   if (channel.cancelled()) {
     ctx.metrics.count_cancelled();
     channel.fail(499, "cancelled before it started");
@@ -46,6 +55,13 @@ void synthesize(ServerContext& ctx, pipeline::SynthesisRequest request, const st
                                                            [&](std::span<const float> s) { return codec.encode(s); })) {
         request.references.push_back({std::move(r.text), std::move(r.codes), {}});
       }
+    }
+    for (std::size_t i = 0; i < pending.cache_keys.size(); ++i) {
+      pipeline::ReferenceInput& r = request.references[i];
+      if (pending.cache_keys[i].empty() || r.samples.empty()) continue;
+      r.codes = ctx.engine->codec().encode(r.samples);
+      r.samples.clear();
+      ctx.inline_reference_codes.put(pending.cache_keys[i], r.codes);
     }
     pipeline::Synthesis synthesis(ctx.engine, std::move(request));
     channel.attach(&synthesis);
@@ -69,7 +85,7 @@ void synthesize(ServerContext& ctx, pipeline::SynthesisRequest request, const st
   }
 }
 
-pipeline::SynthesisRequest to_synthesis(const ServerContext& ctx, TtsRequest& tts) {
+PendingSynthesis to_synthesis(ServerContext& ctx, TtsRequest& tts) {
   if (ctx.options.max_text_length > 0) {
     // Characters as upstream's len(): UTF-8 bytes that do not continue a sequence.
     const auto characters = static_cast<std::size_t>(
@@ -83,7 +99,9 @@ pipeline::SynthesisRequest to_synthesis(const ServerContext& ctx, TtsRequest& tt
   if (!audio::can_encode(tts.format)) {
     throw HttpError(400, std::string("this libsndfile cannot write ") + audio::audio_format_name(tts.format));
   }
-  pipeline::SynthesisRequest request;
+  PendingSynthesis pending;
+  pipeline::SynthesisRequest& request = pending.request;
+  pending.reference_id = tts.reference_id;
   request.text = std::move(tts.text);
   request.generation = tts.generation;
   if (tts.reference_id) {
@@ -95,8 +113,19 @@ pipeline::SynthesisRequest to_synthesis(const ServerContext& ctx, TtsRequest& tt
   } else {
     UploadedAudio uploads(ctx);
     for (std::size_t i = 0; i < tts.references.size(); ++i) {
+      const InlineReference& ref = tts.references[i];
+      const std::string key = ReferenceCodesCache::key_of(ref.audio);
+      if (tts.use_memory_cache) {
+        if (std::optional<text::IntMatrix> codes = ctx.inline_reference_codes.find(key)) {
+          request.references.push_back({ref.text, std::move(*codes), {}});
+          ctx.metrics.count_reference_cache_hit();
+          pending.cache_keys.emplace_back();
+          continue;
+        }
+      }
       const std::string name = "references[" + std::to_string(i) + "].audio";
-      request.references.push_back({tts.references[i].text, {}, uploads.decode(tts.references[i].audio, name)});
+      request.references.push_back({ref.text, {}, uploads.decode(ref.audio, name)});
+      pending.cache_keys.push_back(key);
     }
   }
   if (tts.streaming) {
@@ -105,7 +134,7 @@ pipeline::SynthesisRequest to_synthesis(const ServerContext& ctx, TtsRequest& tt
   } else {
     request.chunk_frames = 64;  // nobody listens along: fewer, larger codec calls
   }
-  return request;
+  return pending;
 }
 
 std::string to_pcm16(const std::vector<float>& samples, int rate) {
@@ -114,12 +143,10 @@ std::string to_pcm16(const std::vector<float>& samples, int rate) {
 }
 
 void answer_tts(ServerContext& ctx, TtsRequest tts, httplib::Response& res) {
-  pipeline::SynthesisRequest request = to_synthesis(ctx, tts);
+  PendingSynthesis pending = to_synthesis(ctx, tts);
   auto channel = std::make_shared<ChunkChannel>();
   InferenceJob job;
-  job.run = [&ctx, channel, request = std::move(request), id = tts.reference_id]() mutable {
-    synthesize(ctx, std::move(request), id, *channel);
-  };
+  job.run = [&ctx, channel, pending = std::move(pending)]() mutable { synthesize(ctx, std::move(pending), *channel); };
   job.abandon = [channel] { channel->fail(503, "the server is shutting down"); };
   if (!ctx.queue.submit(std::move(job))) throw_queue_full(ctx);
 

@@ -10,6 +10,7 @@
 #include "pipeline/engine.h"
 #include "pipeline/reference_store.h"
 #include "server.h"
+#include "reference_codes_cache.h"
 #include "server_metrics.h"
 
 namespace fishtts::server {
@@ -21,6 +22,7 @@ struct ServerContext {
   ServerOptions options;
   ServerMetrics metrics;
   pipeline::ReferenceStore references;
+  ReferenceCodesCache inline_reference_codes;
   httplib::Server http;
   InferenceQueue queue;  // last: destroyed first, so no job outlives what it uses
 };

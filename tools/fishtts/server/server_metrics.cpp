@@ -24,6 +24,11 @@ void ServerMetrics::count_cancelled() {
   ++cancelled_;
 }
 
+void ServerMetrics::count_reference_cache_hit() {
+  std::lock_guard lock(mutex_);
+  ++reference_cache_hits_;
+}
+
 std::string ServerMetrics::render(std::size_t queue_waiting, bool busy, std::size_t queue_limit) const {
   std::lock_guard lock(mutex_);
   std::ostringstream o;
@@ -48,6 +53,8 @@ std::string ServerMetrics::render(std::size_t queue_waiting, bool busy, std::siz
   o << "fishtts_syntheses_total " << syntheses_ << '\n';
   header("fishtts_syntheses_cancelled_total", "counter", "Syntheses stopped because the client went away.");
   o << "fishtts_syntheses_cancelled_total " << cancelled_ << '\n';
+  header("fishtts_reference_cache_hits_total", "counter", "Inline references whose codes came from the memory cache.");
+  o << "fishtts_reference_cache_hits_total " << reference_cache_hits_ << '\n';
   header("fishtts_audio_seconds_total", "counter", "Seconds of audio synthesized.");
   o << "fishtts_audio_seconds_total " << audio_seconds_total_ << '\n';
   header("fishtts_rtf_last", "gauge", "Real-time factor (processing / audio seconds) of the last synthesis.");

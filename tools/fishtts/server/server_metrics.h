@@ -17,6 +17,7 @@ class ServerMetrics {
   void count_request(const std::string& route, int status);
   void record_synthesis(const pipeline::SynthesisMetrics& m);
   void count_cancelled();
+  void count_reference_cache_hit();
 
   std::string render(std::size_t queue_waiting, bool busy, std::size_t queue_limit) const;
 
@@ -25,6 +26,7 @@ class ServerMetrics {
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;
   std::uint64_t syntheses_ = 0;
   std::uint64_t cancelled_ = 0;
+  std::uint64_t reference_cache_hits_ = 0;
   double audio_seconds_total_ = 0;
   double processing_seconds_total_ = 0;
   double last_rtf_ = 0;

@@ -92,6 +92,7 @@ TtsRequest parse_tts_request(const RequestBody& body) {
   if (r.reference_id && r.reference_id->empty()) r.reference_id.reset();
   const std::string cache = f.optional_string("use_memory_cache").value_or("off");
   if (cache != "on" && cache != "off") throw HttpError(422, "field 'use_memory_cache': expected 'on' or 'off'");
+  r.use_memory_cache = cache == "on";
   f.boolean("normalize", true);
   f.lax_integer("chunk_length");  // declared, unused and unbounded upstream (3.7): only its type is checked
   r.streaming = f.boolean("streaming", false);

@@ -25,11 +25,12 @@ struct TtsRequest {
   std::vector<InlineReference> references;
   std::optional<std::string> reference_id;  // wins over `references` (spec 6.1)
   bool streaming = false;
+  bool use_memory_cache = false;  // read the inline references' codes cache (it is always written)
   lm::GenerationParams generation;
 };
 
 // Fields: text (required), format (wav | pcm | mp3 | flac), references [{audio, text}], reference_id, seed,
-// use_memory_cache (on | off; accepted, see the serve docs), normalize (accepted, unused upstream too),
+// use_memory_cache (on | off: read the codes cache of inline references), normalize (accepted, unused upstream too),
 // streaming, max_new_tokens (>= 0, 0 = to the context end), top_p [0.1, 1], repetition_penalty [0.9, 2],
 // temperature [0.1, 1], chunk_length (any integer, unused). Multipart bodies send references as repeated
 // `reference_audio` file parts paired in order with `reference_text` parts. A missing seed draws a random one.
