@@ -142,6 +142,42 @@ std::string to_pcm16(const std::vector<float>& samples, int rate) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+// What a streamed answer has sent so far.
+struct StreamState {
+  std::vector<float> pending;  // the first chunk, popped before answering
+  bool head_sent = false;
+  bool ended = false;  // the synthesis ended with the first pop
+};
+
+// One step of a streamed answer: the header with the first audio, then one chunk per call, then the end.
+// False stops the response (client gone, or a failure after the status was sent: a cut stream says so).
+bool stream_next(ChunkChannel& channel, StreamState& state, int rate, bool wav, httplib::DataSink& sink) {
+  if (!state.head_sent) {
+    state.head_sent = true;
+    std::string head = wav ? streaming_wav_header(rate) : std::string();
+    head += to_pcm16(state.pending, rate);
+    state.pending.clear();
+    return head.empty() || sink.write(head.data(), head.size());
+  }
+  if (state.ended) {
+    sink.done();
+    return true;
+  }
+  std::vector<float> chunk;
+  switch (channel.pop(chunk)) {
+    case ChunkChannel::Next::kChunk: {
+      const std::string pcm = to_pcm16(chunk, rate);
+      return pcm.empty() || sink.write(pcm.data(), pcm.size());
+    }
+    case ChunkChannel::Next::kDone:
+      sink.done();
+      return true;
+    case ChunkChannel::Next::kFailed:
+      return false;
+  }
+  return false;
+}
+
 void answer_tts(ServerContext& ctx, TtsRequest tts, httplib::Response& res) {
   PendingSynthesis pending = to_synthesis(ctx, tts);
   auto channel = std::make_shared<ChunkChannel>();
@@ -173,42 +209,20 @@ void answer_tts(ServerContext& ctx, TtsRequest tts, httplib::Response& res) {
     return;
   }
 
-  struct StreamState {
-    std::vector<float> pending;
-    bool head_sent = false;
-    bool ended;
-  };
-  auto state = std::make_shared<StreamState>(StreamState{std::move(first), false, head == ChunkChannel::Next::kDone});
+  auto state = std::make_shared<StreamState>();
+  state->pending = std::move(first);
+  state->ended = head == ChunkChannel::Next::kDone;
   const bool wav = tts.format == audio::AudioFormat::kWav;
   res.set_header("Content-Disposition", std::string("attachment; filename=audio.") + audio::audio_format_name(tts.format));
   res.set_chunked_content_provider(
       content_type_of(tts.format),
       [channel, state, rate, wav](std::size_t, httplib::DataSink& sink) {
-        if (!state->head_sent) {
-          state->head_sent = true;
-          std::string head = wav ? streaming_wav_header(rate) : std::string();
-          head += to_pcm16(state->pending, rate);
-          state->pending.clear();
-          if (!head.empty() && !sink.write(head.data(), head.size())) return false;
-          return true;
+        // Runs inside httplib's writer, outside any handler's try: nothing may escape it.
+        try {
+          return stream_next(*channel, *state, rate, wav, sink);
+        } catch (...) {
+          return false;
         }
-        if (state->ended) {
-          sink.done();
-          return true;
-        }
-        std::vector<float> chunk;
-        switch (channel->pop(chunk)) {
-          case ChunkChannel::Next::kChunk: {
-            const std::string pcm = to_pcm16(chunk, rate);
-            return pcm.empty() || sink.write(pcm.data(), pcm.size());
-          }
-          case ChunkChannel::Next::kDone:
-            sink.done();
-            return true;
-          case ChunkChannel::Next::kFailed:
-            return false;  // the status is gone already: cutting the stream tells the client it is incomplete
-        }
-        return false;
       },
       [channel](bool success) {
         if (!success) channel->cancel();  // client gone (or failure): stop the synthesis before its next step
