@@ -282,6 +282,13 @@ TEST(Server, ReferencesAddListTtsRenameDelete) {
   EXPECT_EQ(json::from_msgpack(list->body)["reference_ids"], json::array({"voice-1"}));
   auto list_json = c.Get("/v1/references/list", {{"Accept", "application/json"}});
   EXPECT_EQ(json::parse(list_json->body)["reference_ids"], json::array({"voice-1"}));
+  // Upstream's rule: ?format decides alone when it names a format, and only "json" selects JSON.
+  auto quirk = c.Get("/v1/references/list?format=application/json", {{"Accept", "application/json"}});
+  EXPECT_EQ(quirk->get_header_value("Content-Type"), "application/msgpack");
+  auto both = c.Get("/v1/references/list", {{"Accept", "application/json, application/msgpack"}});
+  EXPECT_EQ(both->get_header_value("Content-Type"), "application/msgpack");
+  auto query = c.Get("/v1/references/list?format=%20JSON%20", {{"Accept", "application/msgpack"}});
+  EXPECT_EQ(query->get_header_value("Content-Type"), "application/json");
 
   json tts = small_request();
   tts["reference_id"] = "voice-1";
