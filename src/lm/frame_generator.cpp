@@ -16,13 +16,14 @@ void GenerationParams::validate() const {
 }
 
 FrameGenerator::FrameGenerator(LmSession& session, const GeneratorLayout& layout, const text::IntMatrix& prompt,
-                               const GenerationParams& params)
+                               const GenerationParams& params, const std::atomic<bool>* cancel_flag)
     : session_(session),
       layout_(layout),
       prompt_(prompt),
       params_(params),
       sampler_(params.sampling, params.seed),
-      history_(layout.num_codebooks + 1, params.history) {
+      history_(layout.num_codebooks + 1, params.history),
+      external_cancel_(cancel_flag) {
   params_.validate();
   if (prompt.rows != static_cast<std::size_t>(layout.num_codebooks + 1) || prompt.cols == 0) {
     throw Error(ErrorCode::kInvalidArgument, "prompt must be [" + std::to_string(layout.num_codebooks + 1) +
@@ -40,7 +41,7 @@ FrameGenerator::FrameGenerator(LmSession& session, const GeneratorLayout& layout
 }
 
 void FrameGenerator::check_cancelled() const {
-  if (cancelled_) throw Error(ErrorCode::kCancelled, "generation cancelled");
+  if (cancelled_ || (external_cancel_ && *external_cancel_)) throw Error(ErrorCode::kCancelled, "generation cancelled");
 }
 
 std::vector<int32_t> FrameGenerator::sample_column(const SlowResult& slow, bool penalise) {

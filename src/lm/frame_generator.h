@@ -36,8 +36,9 @@ struct GeneratorLayout {
 class FrameGenerator {
  public:
   // Validates params and prompt shape; the prompt's first generation happens on the first next().
+  // `cancel_flag` (optional) lets an owner cancel without touching this object from another thread.
   FrameGenerator(LmSession& session, const GeneratorLayout& layout, const text::IntMatrix& prompt,
-                 const GenerationParams& params);
+                 const GenerationParams& params, const std::atomic<bool>* cancel_flag = nullptr);
 
   // Writes the next frame's codes (num_codebooks values) and returns true, or returns false once generation
   // has ended. Throws fishtts::Error(kCancelled) after cancel().
@@ -68,6 +69,7 @@ class FrameGenerator {
   std::vector<std::vector<int32_t>> columns_;
   std::vector<float> scratch_;
   std::atomic<bool> cancelled_{false};
+  const std::atomic<bool>* external_cancel_ = nullptr;
 };
 
 }  // namespace fishtts::lm

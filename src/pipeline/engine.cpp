@@ -11,7 +11,8 @@ namespace fishtts::pipeline {
 namespace {
 
 std::string manifest_hash(const std::string& bundle_dir, const std::string& file) {
-  for (const auto& f : convert::read_manifest(bundle_dir).at("files")) {
+  const nlohmann::json manifest = convert::read_manifest(bundle_dir);  // must outlive the loop over its member
+  for (const auto& f : manifest.at("files")) {
     if (f.at("name") == file) return f.at("sha256").get<std::string>().substr(0, 16);
   }
   return "unknown";

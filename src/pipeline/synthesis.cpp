@@ -26,10 +26,7 @@ Synthesis::Synthesis(std::shared_ptr<const Engine> engine, SynthesisRequest requ
 
 Synthesis::~Synthesis() = default;
 
-void Synthesis::cancel() {
-  cancelled_ = true;
-  if (generator_) generator_->cancel();
-}
+void Synthesis::cancel() { cancelled_ = true; }  // the generator watches the flag; no other state is touched
 
 void Synthesis::start() {
   started_at_ = now_ms();
@@ -56,8 +53,7 @@ void Synthesis::start() {
   const int capacity = lm::kv_capacity_for(static_cast<int>(prompt.cols), request_.generation.max_new_tokens,
                                            info.max_seq_len);
   session_ = engine_->llm().new_session(capacity);
-  generator_ = std::make_unique<lm::FrameGenerator>(*session_, info.layout, prompt, request_.generation);
-  if (cancelled_) generator_->cancel();
+  generator_ = std::make_unique<lm::FrameGenerator>(*session_, info.layout, prompt, request_.generation, &cancelled_);
   decoder_ = engine_->codec().new_stream(1);
   started_ = true;
 }
