@@ -140,6 +140,32 @@ TEST_F(CliSay, AReferenceVoiceChangesThePromptAndStillWorks) {
   EXPECT_NE(missing.err.find("/nonexistent.wav"), std::string::npos) << missing.err;
 }
 
+TEST_F(CliSay, AStoredVoiceIsEncodedOnceAndEqualsTheSameAudioGivenInline) {
+  const fs::path wav = dir_ / "ref.wav";
+  auto pcm = fishtts::io::npy_to_int32(fishtts::io::read_npy(kFixture / "golden" / "encode_pcm16.npy"), "pcm");
+  std::vector<float> samples;
+  for (int32_t v : pcm) samples.push_back(static_cast<float>(v) / 32768.0f);
+  fishtts::audio::write_audio_file(wav, samples, 44100, fishtts::audio::AudioFormat::kWav);
+  const std::string refs = " --references-dir '" + (dir_ / "refs").string() + "'";
+  auto add = run_cli("references add chirp '" + wav.string() + "' --text 'A chirp.'" + refs);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+
+  ASSERT_EQ(say("--reference-id chirp" + refs, dir_ / "stored.wav").exit_code, 0);
+  ASSERT_EQ(say("--reference '" + wav.string() + "' --reference-text 'A chirp.'", dir_ / "inline.wav").exit_code, 0);
+  EXPECT_EQ(samples_of(dir_ / "stored.wav"), samples_of(dir_ / "inline.wav"));
+  int cached = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "refs" / "chirp")) {
+    cached += e.path().string().find(".codes-") != std::string::npos;
+  }
+  EXPECT_EQ(cached, 1);  // the codes were stored for the next request
+
+  auto unknown = say("--reference-id nobody" + refs, dir_ / "x.wav");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("nobody"), std::string::npos) << unknown.err;
+  auto tricky = say("--reference-id '../x'" + refs, dir_ / "x.wav");
+  EXPECT_NE(tricky.exit_code, 0);
+}
+
 TEST_F(CliSay, TextFromStdinAndFromAFile) {
   std::ofstream(dir_ / "t.txt") << "Hello world.";
   auto file = run_cli("say --text-file '" + (dir_ / "t.txt").string() + "' --model '" + kFixture.string() +

@@ -15,6 +15,7 @@
 #include "fishtts/fishtts.h"
 #include "pipeline/engine.h"
 #include "pipeline/reference_store.h"
+#include "pipeline/stored_reference.h"
 #include "pipeline/synthesis.h"
 
 struct fishtts_engine {
@@ -37,21 +38,6 @@ using fishtts::Error;
 using fishtts::ErrorCode;
 using fishtts::api::guard;
 using fishtts::api::require;
-
-namespace {
-
-// The stored voice's clips, as references with codes (encoded once per codec, then read from the store's cache).
-std::vector<fishtts::pipeline::ReferenceInput> stored_reference(const fishtts_engine& engine, const std::string& id) {
-  const fishtts::pipeline::Engine& e = *engine.engine;
-  std::vector<fishtts::pipeline::ReferenceInput> out;
-  for (fishtts::text::PromptReference& r :
-       engine.references->codes(id, e.codec_key(), [&](std::span<const float> s) { return e.codec().encode(s); })) {
-    out.push_back({std::move(r.text), std::move(r.codes), {}});
-  }
-  return out;
-}
-
-}  // namespace
 
 extern "C" {
 
@@ -161,7 +147,8 @@ fishtts_status fishtts_synthesis_start(fishtts_engine* engine, const fishtts_syn
     auto handle = std::make_unique<fishtts_synthesis>();
     if (params->reference_id != nullptr && *params->reference_id != '\0') {
       const auto t0 = std::chrono::steady_clock::now();
-      std::vector<fishtts::pipeline::ReferenceInput> stored = stored_reference(*engine, params->reference_id);
+      std::vector<fishtts::pipeline::ReferenceInput> stored =
+          fishtts::pipeline::stored_reference(*engine->engine, *engine->references, params->reference_id);
       request.references.insert(request.references.begin(), std::make_move_iterator(stored.begin()),
                                 std::make_move_iterator(stored.end()));
       handle->stored_reference_ms =

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "common/error.h"
 #include "model_args.h"
+#include "pipeline/stored_reference.h"
 #include "pipeline/synthesis.h"
 #include "progress.h"
 #include "prompt_args.h"
@@ -25,6 +26,8 @@ struct SayOptions {
   std::filesystem::path text_file;
   std::vector<std::filesystem::path> reference_audio;
   std::vector<std::string> reference_text;
+  std::string reference_id;
+  std::filesystem::path references_dir;
   std::filesystem::path output = "out.wav";
   std::string format;
   bool stream = false;
@@ -66,6 +69,15 @@ void run(const SayOptions& opt) {
   read.target_rate = engine->sample_rate();
   for (std::size_t i = 0; i < opt.reference_audio.size(); ++i) {
     request.references.push_back({opt.reference_text[i], {}, audio::read_audio_file(opt.reference_audio[i], read)});
+  }
+  if (!opt.reference_id.empty()) {
+    // A stored voice comes first, then any --reference given alongside it.
+    pipeline::ReferenceStoreOptions store_options;
+    store_options.sample_rate = engine->sample_rate();
+    pipeline::ReferenceStore store(
+        opt.references_dir.empty() ? pipeline::ReferenceStore::default_root() : opt.references_dir, store_options);
+    std::vector<pipeline::ReferenceInput> stored = pipeline::stored_reference(*engine, store, opt.reference_id);
+    request.references.insert(request.references.begin(), stored.begin(), stored.end());
   }
   if (!opt.stream) request.chunk_frames = 64;  // fewer, larger codec calls when nobody listens along
 
@@ -122,6 +134,9 @@ void add_say_command(CLI::App& app) {
   cmd->add_option("--reference-text", opt->reference_text, "Transcript of the reference voice (repeatable)")
       ->allow_extra_args(false)
       ->take_all();
+  cmd->add_option("--reference-id", opt->reference_id, "A stored voice (see `fishtts references`)");
+  cmd->add_option("--references-dir", opt->references_dir,
+                  "Where stored voices live (default: $FISHTTS_REFERENCES_DIR, else <cache>/references)");
   cmd->add_flag("--stream", opt->stream, "Write the audio chunk by chunk while it is generated");
   cmd->add_option("--metrics-json", opt->metrics_json, "Write this request's metrics as JSON");
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress or summary on stderr");
