@@ -46,13 +46,9 @@ class CodecCli : public ::testing::Test {
 
   // The golden int16 chirp as a 16-bit WAV file.
   fs::path chirp_wav() {
-    const std::string npy = read_file(kFixture / "golden" / "encode_pcm16.npy");
-    const size_t header = static_cast<uint8_t>(npy[8]) | (static_cast<size_t>(static_cast<uint8_t>(npy[9])) << 8);
-    std::vector<float> samples((npy.size() - 10 - header) / 2);
-    for (size_t i = 0; i < samples.size(); ++i) {
-      int16_t v;
-      std::memcpy(&v, npy.data() + 10 + header + 2 * i, 2);
-      samples[i] = static_cast<float>(v) / 32768.0f;
+    std::vector<float> samples;
+    for (int32_t v : io::npy_to_int32(io::read_npy(kFixture / "golden" / "encode_pcm16.npy"), "encode_pcm16")) {
+      samples.push_back(static_cast<float>(v) / 32768.0f);
     }
     const fs::path wav = dir_ / "chirp.wav";
     audio::write_audio_file(wav, samples, 44100, audio::AudioFormat::kWav);
