@@ -18,26 +18,16 @@
 #include "common/error.h"
 #include "convert/codec_bundle.h"
 #include "io/npy.h"
+#include "support/golden.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace fishtts;
 
-const fs::path kFixture = FISHTTS_FIXTURE_DIR;
-const fs::path kGolden = kFixture / "golden";
-
-std::vector<float> golden_f32(const std::string& name) {
-  return io::npy_to_float32(io::read_npy(kGolden / (name + ".npy")), name);
-}
-text::IntMatrix golden_codes(const std::string& name) {
-  io::NpyArray a = io::read_npy(kGolden / (name + ".npy"));
-  text::IntMatrix m;
-  m.rows = a.shape.at(0);
-  m.cols = a.shape.at(1);
-  m.values = io::npy_to_int32(a, name);
-  return m;
-}
+using test::golden_f32;
+using test::kFixture;
+using test::kGolden;
 // The chirps are int16 .npy files, scaled by 1/32768 as upstream's encoder input.
 std::vector<float> golden_pcm(const std::string& name) {
   std::vector<float> out;
@@ -96,7 +86,7 @@ class CodecParity : public ::testing::Test {
 constexpr float kStageTol = 1e-4f;
 
 TEST_F(CodecParity, DecodeStagesMatchUpstream) {
-  codec::DecodeStages s = model_->decode_stages(golden_codes("decode_codes"));
+  codec::DecodeStages s = model_->decode_stages(test::golden_matrix("decode_codes"));
   float zq = max_abs_diff(s.zq, golden_f32("decode_zq"));
   float post = max_abs_diff(s.post, golden_f32("decode_post"));
   float latent = max_abs_diff(s.latent, golden_f32("decode_latent"));
@@ -114,7 +104,7 @@ TEST_F(CodecParity, DecodeStagesMatchUpstream) {
 TEST_F(CodecParity, EncodeCodesMatchUpstreamExactly) {
   for (const std::string c : {"encode", "encode_long"}) {
     codec::EncodeStages s = model_->encode_stages(golden_pcm(c + "_pcm16"));
-    text::IntMatrix expected = golden_codes(c + "_codes");
+    text::IntMatrix expected = test::golden_matrix(c + "_codes");
     float latent = max_abs_diff(s.latent, golden_f32(c + "_latent"));
     float pre = max_abs_diff(s.pre, golden_f32(c + "_pre"));
     std::printf("%s max abs error: latent %.3g pre %.3g\n", c.c_str(), latent, pre);
@@ -129,7 +119,7 @@ TEST_F(CodecParity, EncodeCodesMatchUpstreamExactly) {
 }
 
 TEST_F(CodecParity, CodesAboveTheRangeAreClampedAsUpstream) {
-  text::IntMatrix codes = golden_codes("decode_clamp_codes");
+  text::IntMatrix codes = test::golden_matrix("decode_clamp_codes");
   bool above = false;
   for (size_t c = 0; c < codes.cols; ++c) above |= codes.at(0, c) >= 4096 || codes.at(1, c) >= 1024;
   ASSERT_TRUE(above) << "the golden input should exercise the clamp";
@@ -140,7 +130,7 @@ TEST_F(CodecParity, CodesAboveTheRangeAreClampedAsUpstream) {
 }
 
 TEST_F(CodecParity, ChunkedWholeDecodeMatchesOneCall) {
-  text::IntMatrix codes = golden_codes("decode_codes");
+  text::IntMatrix codes = test::golden_matrix("decode_codes");
   std::vector<float> chunked = model_->decode(codes);  // chunks of 7 frames
   std::vector<float> one_call = model_->decode_stages(codes).audio;
   ASSERT_EQ(chunked.size(), codes.cols * static_cast<size_t>(model_->info().frame_length));
@@ -150,7 +140,7 @@ TEST_F(CodecParity, ChunkedWholeDecodeMatchesOneCall) {
 
 TEST_F(CodecParity, StreamingDecodeEqualsWholeDecode) {
   // Long enough (60 frames) for the post_module's window (8 frames here) to slide many times.
-  text::IntMatrix base = golden_codes("decode_codes");
+  text::IntMatrix base = test::golden_matrix("decode_codes");
   text::IntMatrix codes;
   codes.rows = base.rows;
   codes.cols = 60;
@@ -191,7 +181,7 @@ void expect_error(ErrorCode code, const std::string& fragment, const std::functi
 }
 
 TEST_F(CodecParity, BadCodesAndAudioGiveClearErrors) {
-  text::IntMatrix codes = golden_codes("decode_codes");
+  text::IntMatrix codes = test::golden_matrix("decode_codes");
   text::IntMatrix short_rows = codes;
   short_rows.rows = 9;
   short_rows.values.resize(9 * codes.cols);

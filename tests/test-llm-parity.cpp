@@ -10,6 +10,7 @@
 
 #include "convert/llm_bundle.h"
 #include "io/npy.h"
+#include "support/golden.h"
 #include "lm/frame_generator.h"
 #include "lm/llm_model.h"
 
@@ -18,20 +19,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace fishtts;
 
-const fs::path kFixture = FISHTTS_FIXTURE_DIR;
-const fs::path kGolden = kFixture / "golden";
-
-std::vector<float> golden_f32(const std::string& name) {
-  return io::npy_to_float32(io::read_npy(kGolden / (name + ".npy")), name);
-}
-text::IntMatrix golden_matrix(const std::string& name) {
-  io::NpyArray a = io::read_npy(kGolden / (name + ".npy"));
-  text::IntMatrix m;
-  m.rows = a.shape.at(0);
-  m.cols = a.shape.at(1);
-  m.values = io::npy_to_int32(a, name);
-  return m;
-}
+using test::golden_f32;
+using test::kFixture;
+using test::kGolden;
+using test::golden_matrix;
 
 float max_abs_diff(std::span<const float> a, std::span<const float> b) {
   EXPECT_EQ(a.size(), b.size());

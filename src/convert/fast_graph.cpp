@@ -2,7 +2,6 @@
 
 #include "common/error.h"
 #include "convert/llm_graphs.h"
-#include "convert/rope_tables.h"
 
 namespace fishtts::convert {
 
@@ -26,30 +25,18 @@ onnx::ModelProto build_fast_graph(const checkpoint::LlmWeights& w, const TokenLa
   GraphBuilder g("fishtts_fast");
   const std::string hidden = g.add_input("hidden", ElemType::kFloat, {1, "h", c.dim});
   const std::string codes = g.add_input("codes", ElemType::kInt64, {1, "n"});
-  AttentionInputs attn;
-  attn.seqlens_k = g.add_input("seqlens_k", ElemType::kInt32, {1});
-  attn.total_sequence_length = g.add_input("total_sequence_length", ElemType::kInt32, {});
   // Fast positions are 0..num_codebooks-1 within a frame.
-  RopeTables rope = make_rope_tables(c.num_codebooks, c.fast_head_dim, c.rope_base);
-  attn.cos_cache = g.add_initializer("rope.cos", std::span<const float>(rope.cos), {rope.positions, rope.half_dim});
-  attn.sin_cache = g.add_initializer("rope.sin", std::span<const float>(rope.sin), {rope.positions, rope.half_dim});
+  const AttentionInputs attn = add_attention_inputs(g, c.num_codebooks, c.fast_head_dim, c.rope_base);
 
   std::string emb = g.gather(float_initializer(g, w.tensors.get("fast_embeddings.weight"), "fast_embeddings.weight"), codes);
   std::string x = g.concat({hidden, emb}, 1);
 
-  StackShape s{c.fast_dim, c.fast_n_head, c.fast_n_local_heads, c.fast_head_dim, c.fast_intermediate_size,
-               c.fast_attention_qk_norm, static_cast<float>(c.norm_eps)};
-  std::vector<BlockKv> kv(static_cast<std::size_t>(c.n_fast_layer));
-  for (int64_t i = 0; i < c.n_fast_layer; ++i) {
-    const std::string idx = std::to_string(i);
-    std::string pk = g.add_input("past_key." + idx, ElemType::kFloat, {1, c.fast_n_local_heads, "capacity", c.fast_head_dim});
-    std::string pv = g.add_input("past_value." + idx, ElemType::kFloat, {1, c.fast_n_local_heads, "capacity", c.fast_head_dim});
-    auto scope = g.scope("fast_layers." + idx);
-    x = transformer_block(g, x, w.tensors, "fast_layers." + idx + ".", s, attn, pk, pv, options.weights,
-                          kv[static_cast<std::size_t>(i)]);
-  }
+  const StackShape s{c.fast_dim, c.fast_n_head, c.fast_n_local_heads, c.fast_head_dim, c.fast_intermediate_size,
+                     c.fast_attention_qk_norm, static_cast<float>(c.norm_eps)};
+  std::vector<BlockKv> kv;
+  x = transformer_stack(g, x, w.tensors, "fast_layers.", c.n_fast_layer, s, attn, options.weights, kv);
 
-  std::string last = g.reshape(g.slice(x, {-1}, {std::numeric_limits<int64_t>::max()}, {1}), std::vector<int64_t>{1, c.fast_dim});
+  std::string last = last_position(g, x, c.fast_dim);
   std::string normed = g.rms_norm(last, float_initializer(g, w.tensors.get("fast_norm.weight"), "fast_norm.weight"),
                                   static_cast<float>(c.norm_eps));
   const int64_t rows = fast_head_rows(c, t, options.sample_space);
@@ -57,12 +44,7 @@ onnx::ModelProto build_fast_graph(const checkpoint::LlmWeights& w, const TokenLa
   head.resize(static_cast<std::size_t>(rows * c.fast_dim));  // the first `rows` rows
   g.add_output(linear(g, normed, "fast_output", head, rows, c.fast_dim, options.weights), ElemType::kFloat, {1, rows},
                "logits");
-  for (int64_t i = 0; i < c.n_fast_layer; ++i) {
-    const std::string idx = std::to_string(i);
-    const BlockKv& b = kv[static_cast<std::size_t>(i)];
-    g.add_output(b.present_key, ElemType::kFloat, {1, c.fast_n_local_heads, "capacity", c.fast_head_dim}, "present_key." + idx);
-    g.add_output(b.present_value, ElemType::kFloat, {1, c.fast_n_local_heads, "capacity", c.fast_head_dim}, "present_value." + idx);
-  }
+  add_present_outputs(g, kv, s);
   return std::move(g).build();
 }
 

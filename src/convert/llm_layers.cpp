@@ -1,10 +1,12 @@
 #include "convert/llm_layers.h"
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "common/error.h"
 #include "convert/quantize.h"
+#include "convert/rope_tables.h"
 
 namespace fishtts::convert {
 namespace {
@@ -105,6 +107,43 @@ std::string transformer_block(GraphBuilder& g, const std::string& x, const check
   std::string act = g.mul(g.mul(gate, g.sigmoid(gate)), up);
   std::vector<float> w2 = weight("feed_forward.w2.weight");
   return g.add(h, linear(g, act, prefix + "feed_forward.w2", w2, s.dim, s.ffn, options));
+}
+
+AttentionInputs add_attention_inputs(GraphBuilder& g, int64_t positions, int64_t head_dim, double rope_base) {
+  AttentionInputs attn;
+  attn.seqlens_k = g.add_input("seqlens_k", ElemType::kInt32, {1});
+  attn.total_sequence_length = g.add_input("total_sequence_length", ElemType::kInt32, {});
+  RopeTables rope = make_rope_tables(positions, head_dim, rope_base);
+  attn.cos_cache = g.add_initializer("rope.cos", std::span<const float>(rope.cos), {rope.positions, rope.half_dim});
+  attn.sin_cache = g.add_initializer("rope.sin", std::span<const float>(rope.sin), {rope.positions, rope.half_dim});
+  return attn;
+}
+
+std::string transformer_stack(GraphBuilder& g, std::string x, const checkpoint::TensorStore& w, const std::string& prefix,
+                              int64_t n_layer, const StackShape& s, const AttentionInputs& attn,
+                              const WeightOptions& options, std::vector<BlockKv>& kv) {
+  kv.assign(static_cast<std::size_t>(n_layer), {});
+  for (int64_t i = 0; i < n_layer; ++i) {
+    const std::string idx = std::to_string(i);
+    const Shape cache = {1, s.n_kv_head, "capacity", s.head_dim};
+    std::string pk = g.add_input("past_key." + idx, ElemType::kFloat, cache);
+    std::string pv = g.add_input("past_value." + idx, ElemType::kFloat, cache);
+    auto scope = g.scope(prefix + idx);
+    x = transformer_block(g, x, w, prefix + idx + ".", s, attn, pk, pv, options, kv[static_cast<std::size_t>(i)]);
+  }
+  return x;
+}
+
+void add_present_outputs(GraphBuilder& g, const std::vector<BlockKv>& kv, const StackShape& s) {
+  const Shape cache = {1, s.n_kv_head, "capacity", s.head_dim};
+  for (std::size_t i = 0; i < kv.size(); ++i) {
+    g.add_output(kv[i].present_key, ElemType::kFloat, cache, "present_key." + std::to_string(i));
+    g.add_output(kv[i].present_value, ElemType::kFloat, cache, "present_value." + std::to_string(i));
+  }
+}
+
+std::string last_position(GraphBuilder& g, const std::string& x, int64_t dim) {
+  return g.reshape(g.slice(x, {-1}, {std::numeric_limits<int64_t>::max()}, {1}), std::vector<int64_t>{1, dim});
 }
 
 }  // namespace fishtts::convert

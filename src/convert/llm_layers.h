@@ -56,4 +56,19 @@ std::string transformer_block(GraphBuilder& g, const std::string& x, const check
                               const std::string& past_key, const std::string& past_value, const WeightOptions& options,
                               BlockKv& kv);
 
+// The graph inputs seqlens_k (int32 [1]) and total_sequence_length (int32 scalar), and RoPE caches for
+// `positions` positions (bf16-rounded as upstream, rope_tables.h).
+AttentionInputs add_attention_inputs(GraphBuilder& g, int64_t positions, int64_t head_dim, double rope_base);
+
+// `n_layer` blocks reading weights "<prefix><i>." (prefix "layers." or "fast_layers."), each with the graph inputs
+// past_key.<i> / past_value.<i> [1, Hkv, "capacity", D]; `kv` receives the present values. Returns the stream.
+std::string transformer_stack(GraphBuilder& g, std::string x, const checkpoint::TensorStore& w, const std::string& prefix,
+                              int64_t n_layer, const StackShape& shape, const AttentionInputs& attn,
+                              const WeightOptions& options, std::vector<BlockKv>& kv);
+// Declares the present_key.<i> / present_value.<i> outputs (the same buffers as the past inputs at run time).
+void add_present_outputs(GraphBuilder& g, const std::vector<BlockKv>& kv, const StackShape& shape);
+
+// x[:, -1, :] as [1, dim]: only the last position feeds the head.
+std::string last_position(GraphBuilder& g, const std::string& x, int64_t dim);
+
 }  // namespace fishtts::convert

@@ -3,7 +3,6 @@
 
 #include "common/error.h"
 #include "convert/llm_graphs.h"
-#include "convert/rope_tables.h"
 
 namespace fishtts::convert {
 
@@ -74,28 +73,15 @@ onnx::ModelProto build_slow_graph(const checkpoint::LlmWeights& w, const TokenLa
   GraphBuilder g("fishtts_slow");
   const std::string tokens = g.add_input("tokens", ElemType::kInt64, {1, "seq"});
   const std::string codes = g.add_input("codes", ElemType::kInt64, {1, c.num_codebooks, "seq"});
-  AttentionInputs attn;
-  attn.seqlens_k = g.add_input("seqlens_k", ElemType::kInt32, {1});
-  attn.total_sequence_length = g.add_input("total_sequence_length", ElemType::kInt32, {});
-  RopeTables rope = make_rope_tables(c.max_seq_len, c.head_dim, c.rope_base);
-  attn.cos_cache = g.add_initializer("rope.cos", std::span<const float>(rope.cos), {rope.positions, rope.half_dim});
-  attn.sin_cache = g.add_initializer("rope.sin", std::span<const float>(rope.sin), {rope.positions, rope.half_dim});
-
-  StackShape s{c.dim, c.n_head, c.n_local_heads, c.head_dim, c.intermediate_size, c.attention_qk_norm,
-               static_cast<float>(c.norm_eps)};
-  std::string x = input_embedding(g, w, t, tokens, codes);
-  std::vector<BlockKv> kv(static_cast<std::size_t>(c.n_layer));
-  for (int64_t i = 0; i < c.n_layer; ++i) {
-    const std::string idx = std::to_string(i);
-    std::string pk = g.add_input("past_key." + idx, ElemType::kFloat, {1, c.n_local_heads, "capacity", c.head_dim});
-    std::string pv = g.add_input("past_value." + idx, ElemType::kFloat, {1, c.n_local_heads, "capacity", c.head_dim});
-    auto scope = g.scope("layers." + idx);
-    x = transformer_block(g, x, w.tensors, "layers." + idx + ".", s, attn, pk, pv, options.weights,
-                          kv[static_cast<std::size_t>(i)]);
-  }
+  const AttentionInputs attn = add_attention_inputs(g, c.max_seq_len, c.head_dim, c.rope_base);
+  const StackShape s{c.dim, c.n_head, c.n_local_heads, c.head_dim, c.intermediate_size, c.attention_qk_norm,
+                     static_cast<float>(c.norm_eps)};
+  std::vector<BlockKv> kv;
+  std::string x = transformer_stack(g, input_embedding(g, w, t, tokens, codes), w.tensors, "layers.", c.n_layer, s, attn,
+                                    options.weights, kv);
 
   // Only the last position matters: slice before the final norm and the (large) head.
-  std::string last = g.reshape(g.slice(x, {-1}, {std::numeric_limits<int64_t>::max()}, {1}), std::vector<int64_t>{1, c.dim});
+  std::string last = last_position(g, x, c.dim);
   g.add_output(last, ElemType::kFloat, {1, c.dim}, "hidden");
   std::string normed = g.rms_norm(last, float_initializer(g, w.tensors.get("norm.weight"), "norm.weight"),
                                   static_cast<float>(c.norm_eps));
@@ -105,12 +91,7 @@ onnx::ModelProto build_slow_graph(const checkpoint::LlmWeights& w, const TokenLa
   std::vector<float> head = head_rows(out, c, t, options.sample_space);
   g.add_output(linear(g, normed, "output", head, rows, c.dim, options.weights), ElemType::kFloat, {1, rows}, "logits");
 
-  for (int64_t i = 0; i < c.n_layer; ++i) {
-    const std::string idx = std::to_string(i);
-    const BlockKv& b = kv[static_cast<std::size_t>(i)];
-    g.add_output(b.present_key, ElemType::kFloat, {1, c.n_local_heads, "capacity", c.head_dim}, "present_key." + idx);
-    g.add_output(b.present_value, ElemType::kFloat, {1, c.n_local_heads, "capacity", c.head_dim}, "present_value." + idx);
-  }
+  add_present_outputs(g, kv, s);
   return std::move(g).build();
 }
 
