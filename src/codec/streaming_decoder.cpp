@@ -17,12 +17,11 @@ std::vector<float> StreamingDecoder::push(const text::IntMatrix& frames) {
     for (size_t c = 0; c < frames.cols; ++c) pending_[r].push_back(frames.at(r, c));
   }
   frames_pushed_ += static_cast<int64_t>(frames.cols);
-  std::vector<float> samples;
-  while (static_cast<int64_t>(pending_[0].size()) >= chunk_frames_) {
-    std::vector<float> part = decode_buffered(chunk_frames_);
-    samples.insert(samples.end(), part.begin(), part.end());
-  }
-  return samples;
+  // Every whole chunk buffered goes through in ONE graph call: per-call overhead made 1-frame calls cost 1.75x
+  // as much per frame as 16-frame calls (bench-codec: rtf 1.37 vs 0.78), and the output does not depend on it.
+  const auto pending = static_cast<int64_t>(pending_[0].size());
+  const int64_t ready = pending - pending % chunk_frames_;
+  return ready > 0 ? decode_buffered(ready) : std::vector<float>{};
 }
 
 std::vector<float> StreamingDecoder::finish() {

@@ -16,7 +16,8 @@ namespace fishtts::codec {
 
 class StreamingDecoder {
  public:
-  // Decodes whenever `chunk_frames` frames are buffered (1 = every push returns its samples at once).
+  // Decodes whenever `chunk_frames` frames are buffered (1 = every push returns its samples at once), all whole
+  // chunks of a push in one graph call.
   StreamingDecoder(const CodecModel& model, int chunk_frames);
 
   // Appends codes [num_codebooks, n] and returns the samples of the frames decoded by this call.
