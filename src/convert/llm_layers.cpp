@@ -49,6 +49,15 @@ std::string float_initializer(GraphBuilder& g, const checkpoint::Tensor& t, std:
   return g.add_initializer(name, std::span<const float>(values), t.shape);
 }
 
+// Op choices, by measurement (S1-mini, 2 threads, bench-llm / bench-matmul):
+// - Linear layers: MatMulNBits at accuracy_level 4 for int8/int4 (int4 block 128: 5x less time than fp32 MatMul
+//   per layer; accuracy_level 1 is 3x slower than 4), plain MatMul on W^T for fp32.
+// - Attention: com.microsoft.GroupQueryAttention with past and present bound to one buffer: a step appends in
+//   place, so its cost does not grow with the allocated capacity (slow step at context 200: 19.1 / 20.7 / 19.0 ms
+//   for capacities 300 / 1200 / 4000) and never copies the cache; it also applies the interleaved RoPE
+//   (do_rotary) after our per-head q/k RMSNorm, as upstream orders them.
+// - RMSNorm: standard ops in the pattern ORT fuses into SimplifiedLayerNormalization, which keeps the files
+//   checker-clean (the fused op itself is unknown to the stock ONNX checker).
 std::string transformer_block(GraphBuilder& g, const std::string& x, const checkpoint::TensorStore& w,
                               const std::string& prefix, const StackShape& s, const AttentionInputs& attn,
                               const std::string& past_key, const std::string& past_value, const WeightOptions& options,
