@@ -166,6 +166,14 @@ TEST_F(CliSay, AStoredVoiceIsEncodedOnceAndEqualsTheSameAudioGivenInline) {
   EXPECT_NE(tricky.exit_code, 0);
 }
 
+TEST_F(CliSay, AnUnlimitedBudgetStopsAtTheCodecsPositionLimit) {
+  // The fixture's codec decodes at most 256 frames (its post_module RoPE table); random weights never stop.
+  auto r = run_cli("say 'Hello world.' --model '" + kFixture.string() + "' --cache-dir '" + (dir_ / "cache").string() +
+                   "' --greedy --max-new-tokens 0 --precision fp32 -q -o '" + (dir_ / "long.wav").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(samples_of(dir_ / "long.wav").size(), 256u * 2048u);
+}
+
 TEST_F(CliSay, TextFromStdinAndFromAFile) {
   std::ofstream(dir_ / "t.txt") << "Hello world.";
   auto file = run_cli("say --text-file '" + (dir_ / "t.txt").string() + "' --model '" + kFixture.string() +

@@ -50,6 +50,12 @@ void Synthesis::start() {
   metrics_.tokenize_ms = now_ms() - t;
   metrics_.prompt_positions = static_cast<int>(prompt.cols);
 
+  // The codec decodes at most its position limit of frames: cap the budget (columns = frames + the dropped one)
+  // instead of failing when generation reaches it.
+  const auto codec_limit = static_cast<int>(engine_->codec().info().decode.max_frames);
+  const int budget = lm::kv_capacity_for(static_cast<int>(prompt.cols), request_.generation.max_new_tokens,
+                                         info.max_seq_len) - static_cast<int>(prompt.cols);
+  if (codec_limit > 0 && budget > codec_limit + 1) request_.generation.max_new_tokens = codec_limit + 1;
   const int capacity = lm::kv_capacity_for(static_cast<int>(prompt.cols), request_.generation.max_new_tokens,
                                            info.max_seq_len);
   session_ = engine_->llm().new_session(capacity);
