@@ -32,6 +32,16 @@ nlohmann::json file_entries(const fs::path& dir) {
   return files;
 }
 
+std::string hex(const unsigned char* bytes, unsigned int len) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 15];
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json BundleOptions::to_json() const {
@@ -57,13 +67,14 @@ std::string sha256_file(const std::string& path) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), md.data(), &len);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
+  return hex(md.data(), len);
+}
+
+std::string sha256_hex(const std::string& data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr);
+  return hex(md.data(), len);
 }
 
 void write_bundle(const std::string& checkpoint_dir, const std::string& out_dir, const BundleOptions& options,

@@ -40,7 +40,8 @@ bool has_manifest(const std::string& dir);
 std::string verify_bundle(const std::string& dir, bool check_hashes = true);
 nlohmann::json read_manifest(const std::string& dir);  // throws kNotFound / kBadFormat
 
-// sha256 of a file, hex.
+// sha256 of a file / of bytes, hex.
 std::string sha256_file(const std::string& path);
+std::string sha256_hex(const std::string& data);
 
 }  // namespace fishtts::convert

@@ -1,6 +1,5 @@
 #include "convert/bundle_cache.h"
 
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -17,19 +16,6 @@ namespace {
 
 constexpr const char* kStamp = "verified.json";
 constexpr std::uintmax_t kHashWholeBelow = 16u << 20;  // configs and tokenizers are hashed whole
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
-}
 
 int64_t mtime_ns(const fs::path& p) {
   struct stat st {};
