@@ -72,7 +72,23 @@ void BM_Prefill(benchmark::State& state) {
     benchmark::DoNotOptimize(session->prefill(p));
   }
 }
-BENCHMARK(BM_Prefill)->Arg(200)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_Prefill)->Arg(200)->Arg(240)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// A request whose first 200 positions (a reference voice) were prefilled by an earlier request: restore their
+// KV, prefill the last 40. Compare with BM_Prefill/240.
+void BM_PrefillAfterPrefix(benchmark::State& state) {
+  auto m = model();
+  if (!m) return state.SkipWithError("set FISHTTS_BENCH_BUNDLE");
+  text::IntMatrix p = prompt(m->info(), 240);
+  auto first = m->new_session(241);
+  first->prefill(p);
+  auto prefix = first->save_prefix(200);
+  for (auto _ : state) {
+    auto session = m->new_session(241);
+    benchmark::DoNotOptimize(session->prefill_after(*prefix, p));
+  }
+}
+BENCHMARK(BM_PrefillAfterPrefix)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // The bound: bytes of weights one frame touches (1 slow step + head, num_codebooks - 1 fast calls) over the
 // memory bandwidth measured here.

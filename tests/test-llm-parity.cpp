@@ -79,6 +79,24 @@ TEST_F(LlmParity, DecodeStepAfterPrefillMatchesUpstream) {
   EXPECT_LT(max_abs_diff(r.hidden, golden_f32("slow_step_hidden")), kLogitTol);
 }
 
+TEST_F(LlmParity, ARestoredKvPrefixGivesTheSameLogitsAsAFullPrefill) {
+  text::IntMatrix prompt = golden_matrix("prompt_ref1_values");
+  text::IntMatrix column = golden_matrix("slow_step_column");
+  const int t = static_cast<int>(prompt.cols);
+  auto first = model_->new_session(t + 1);
+  first->prefill(prompt);
+  auto prefix = first->save_prefix(t - 7);  // e.g. the reference part of the prompt
+  ASSERT_NE(prefix, nullptr);
+  EXPECT_EQ(prefix->positions, t - 7);
+  auto second = model_->new_session(t + 1);
+  lm::SlowResult r = second->prefill_after(*prefix, prompt);
+  EXPECT_LT(max_abs_diff(r.logits, golden_f32("slow_ref1_logits")), kLogitTol);
+  EXPECT_LT(max_abs_diff(r.hidden, golden_f32("slow_ref1_hidden")), kLogitTol);
+  // The restored cache serves the next decode step too.
+  r = second->step(column.values);
+  EXPECT_LT(max_abs_diff(r.logits, golden_f32("slow_step_logits")), kLogitTol);
+}
+
 TEST_F(LlmParity, FastTransformerOnAFixedFrameMatchesUpstream) {
   auto hidden = golden_f32("slow_plain_hidden");
   auto codes = io::npy_to_int32(io::read_npy(kGolden / "fast_frame_codes.npy"), "fast_frame_codes");

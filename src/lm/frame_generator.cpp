@@ -96,7 +96,9 @@ bool FrameGenerator::next(std::vector<int32_t>& frame) {
 
   if (!started_) {
     // The first column comes from the prefill and is never penalised nor checked for <|im_end|> (spec 2.7, 3.4).
-    columns_.push_back(sample_column(session_.prefill(prompt_), /*penalise=*/false));
+    const SlowResult slow = prefix_ ? session_.prefill_after(*prefix_, prompt_) : session_.prefill(prompt_);
+    if (!prefix_ && save_positions_ > 0) saved_ = session_.save_prefix(save_positions_);
+    columns_.push_back(sample_column(slow, /*penalise=*/false));
     started_ = true;
   }
 

@@ -43,6 +43,12 @@ class FrameGenerator {
   // Writes the next frame's codes (num_codebooks values) and returns true, or returns false once generation
   // has ended. Throws fishtts::Error(kCancelled) after cancel().
   bool next(std::vector<int32_t>& frame);
+  // Before the first next(): start from a saved KV prefix of this prompt (its first prefix->positions columns),
+  // prefilling only the rest; or save the first `positions` positions after the prefill, for later requests.
+  void use_prefix(std::shared_ptr<const KvPrefix> prefix) { prefix_ = std::move(prefix); }
+  void save_prefix_after_prefill(int positions) { save_positions_ = positions; }
+  const std::shared_ptr<const KvPrefix>& saved_prefix() const { return saved_; }
+
   // May be called from another thread; the loop stops before its next model call.
   void cancel() { cancelled_ = true; }
 
@@ -70,6 +76,9 @@ class FrameGenerator {
   std::vector<float> scratch_;
   std::atomic<bool> cancelled_{false};
   const std::atomic<bool>* external_cancel_ = nullptr;
+  std::shared_ptr<const KvPrefix> prefix_;
+  std::shared_ptr<const KvPrefix> saved_;
+  int save_positions_ = 0;
 };
 
 }  // namespace fishtts::lm

@@ -1,5 +1,6 @@
 #include "lm/ort_lm_session.h"
 
+#include <algorithm>
 #include <string>
 
 #include "common/error.h"
@@ -81,18 +82,59 @@ SlowResult OrtLmSession::run_slow(std::span<const int64_t> tokens, std::span<con
 }
 
 SlowResult OrtLmSession::prefill(const text::IntMatrix& prompt) {
+  position_ = 0;
+  return prefill_columns(prompt, 0);
+}
+
+SlowResult OrtLmSession::prefill_columns(const text::IntMatrix& prompt, std::size_t from) {
   const auto c = static_cast<std::size_t>(model_.info().num_codebooks);
   if (prompt.rows != c + 1) {
     throw Error(ErrorCode::kInvalidArgument, "prompt has " + std::to_string(prompt.rows) + " rows, the model needs " +
                                                  std::to_string(c + 1));
   }
-  position_ = 0;
-  std::vector<int64_t> tokens(prompt.cols), codes(c * prompt.cols);
-  for (std::size_t t = 0; t < prompt.cols; ++t) tokens[t] = prompt.at(0, t);
+  const std::size_t n = prompt.cols - from;
+  std::vector<int64_t> tokens(n), codes(c * n);
+  for (std::size_t t = 0; t < n; ++t) tokens[t] = prompt.at(0, from + t);
   for (std::size_t r = 0; r < c; ++r) {
-    for (std::size_t t = 0; t < prompt.cols; ++t) codes[r * prompt.cols + t] = prompt.at(r + 1, t);
+    for (std::size_t t = 0; t < n; ++t) codes[r * n + t] = prompt.at(r + 1, from + t);
   }
-  return run_slow(tokens, codes, static_cast<int64_t>(prompt.cols));
+  return run_slow(tokens, codes, static_cast<int64_t>(n));
+}
+
+std::shared_ptr<const KvPrefix> OrtLmSession::save_prefix(int positions) const {
+  if (positions <= 0 || positions > position_) return nullptr;
+  const StackKvShape& s = model_.info().slow;
+  auto prefix = std::make_shared<KvPrefix>();
+  prefix->positions = positions;
+  const auto d = static_cast<std::size_t>(s.head_dim);
+  for (const std::vector<float>& buffer : slow_.buffers) {
+    std::vector<float> saved;
+    saved.reserve(static_cast<std::size_t>(s.n_kv_head) * static_cast<std::size_t>(positions) * d);
+    for (int64_t h = 0; h < s.n_kv_head; ++h) {  // [1, Hkv, capacity, D] -> [Hkv, positions, D]
+      const float* head = buffer.data() + static_cast<std::size_t>(h * capacity_) * d;
+      saved.insert(saved.end(), head, head + static_cast<std::size_t>(positions) * d);
+    }
+    prefix->buffers.push_back(std::move(saved));
+  }
+  return prefix;
+}
+
+SlowResult OrtLmSession::prefill_after(const KvPrefix& prefix, const text::IntMatrix& prompt) {
+  const StackKvShape& s = model_.info().slow;
+  if (prefix.positions <= 0 || static_cast<std::size_t>(prefix.positions) >= prompt.cols ||
+      prefix.positions > capacity_ || prefix.buffers.size() != slow_.buffers.size()) {
+    return prefill(prompt);  // nothing usable to restore: the plain prefill is always right
+  }
+  const auto d = static_cast<std::size_t>(s.head_dim);
+  const auto rows = static_cast<std::size_t>(prefix.positions) * d;
+  for (std::size_t b = 0; b < slow_.buffers.size(); ++b) {
+    for (int64_t h = 0; h < s.n_kv_head; ++h) {
+      std::copy_n(prefix.buffers[b].data() + static_cast<std::size_t>(h) * rows, rows,
+                  slow_.buffers[b].data() + static_cast<std::size_t>(h * capacity_) * d);
+    }
+  }
+  position_ = prefix.positions;
+  return prefill_columns(prompt, static_cast<std::size_t>(prefix.positions));
 }
 
 SlowResult OrtLmSession::step(std::span<const int32_t> column) {

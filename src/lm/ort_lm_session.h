@@ -16,6 +16,8 @@ class OrtLmSession final : public LmSession {
   OrtLmSession(const LlmModel& model, int capacity);
 
   SlowResult prefill(const text::IntMatrix& prompt) override;
+  SlowResult prefill_after(const KvPrefix& prefix, const text::IntMatrix& prompt) override;
+  std::shared_ptr<const KvPrefix> save_prefix(int positions) const override;
   SlowResult step(std::span<const int32_t> column) override;
   std::span<const float> fast_begin(std::span<const float> hidden, int32_t c0) override;
   std::span<const float> fast_next(int32_t code) override;
@@ -30,6 +32,8 @@ class OrtLmSession final : public LmSession {
   };
   void init_stack(Stack& stack, const StackKvShape& shape, int64_t capacity);
   SlowResult run_slow(std::span<const int64_t> tokens, std::span<const int64_t> codes, int64_t seq);
+  // Columns [from, prompt.cols) of the prompt at positions from.. .
+  SlowResult prefill_columns(const text::IntMatrix& prompt, std::size_t from);
   std::span<const float> run_fast(std::span<const float> hidden, std::span<const int64_t> codes);
 
   const LlmModel& model_;

@@ -12,6 +12,7 @@
 #include "convert/bundle_cache.h"
 #include "hw/engine_settings.h"
 #include "lm/llm_model.h"
+#include "pipeline/prefix_cache.h"
 #include "text/tokenizer.h"
 
 namespace fishtts::pipeline {
@@ -58,6 +59,8 @@ class Engine {
   int sample_rate() const { return static_cast<int>(codec_->info().sample_rate); }
   // Identifies the codec weights (reference codes cached for one codec are not valid for another).
   const std::string& codec_key() const { return codec_key_; }
+  // KV prefixes of reference prompts, reused across this engine's requests.
+  PrefixCache& prefix_cache() const { return prefix_cache_; }
 
  private:
   Engine() = default;
@@ -66,6 +69,7 @@ class Engine {
   std::unique_ptr<text::Tokenizer> tokenizer_;
   EngineLoadInfo info_;
   std::string codec_key_;
+  mutable PrefixCache prefix_cache_;
 };
 
 }  // namespace fishtts::pipeline

@@ -22,6 +22,7 @@ nlohmann::json SynthesisMetrics::to_json() const {
           {"total_ms", total_ms},
           {"time_to_first_audio_ms", time_to_first_audio_ms},
           {"prompt_positions", prompt_positions},
+          {"reused_prefix_positions", reused_prefix_positions},
           {"frames", frames},
           {"stopped_on_im_end", stopped_on_im_end},
           {"audio_seconds", audio_seconds},

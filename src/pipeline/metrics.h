@@ -17,6 +17,7 @@ struct SynthesisMetrics {
   double total_ms = 0;             // start to last sample
   double time_to_first_audio_ms = 0;
   int prompt_positions = 0;
+  int reused_prefix_positions = 0;  // prompt positions whose KV came from an earlier request's reference prefill
   int frames = 0;
   bool stopped_on_im_end = false;
   double audio_seconds = 0;

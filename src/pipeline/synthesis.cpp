@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "codec/streaming_decoder.h"
+#include "convert/bundle.h"
 #include "common/error.h"
 #include "lm/generate.h"
 
@@ -44,9 +45,11 @@ void Synthesis::start() {
   metrics_.reference_encode_ms = now_ms() - t;
 
   t = now_ms();
+  std::size_t prefix_columns = 0;
   text::IntMatrix prompt = text::build_prompt(engine_->tokenizer(), request_.text, refs,
                                               {static_cast<std::size_t>(info.num_codebooks),
-                                               static_cast<std::size_t>(info.max_seq_len)});
+                                               static_cast<std::size_t>(info.max_seq_len)},
+                                              &prefix_columns);
   metrics_.tokenize_ms = now_ms() - t;
   metrics_.prompt_positions = static_cast<int>(prompt.cols);
 
@@ -60,6 +63,21 @@ void Synthesis::start() {
                                            info.max_seq_len);
   session_ = engine_->llm().new_session(capacity);
   generator_ = std::make_unique<lm::FrameGenerator>(*session_, info.layout, prompt, request_.generation, &cancelled_);
+  if (!refs.empty() && prefix_columns > 0) {
+    // The reference part of the prompt: reuse its KV from an earlier request, or save it for the next one.
+    std::string columns;
+    for (std::size_t r = 0; r < prompt.rows; ++r) {
+      const int32_t* row = prompt.values.data() + r * prompt.cols;
+      columns.append(reinterpret_cast<const char*>(row), prefix_columns * sizeof(int32_t));
+    }
+    prefix_key_ = convert::sha256_hex(columns);
+    if (auto cached = engine_->prefix_cache().get(prefix_key_)) {
+      generator_->use_prefix(cached);
+      metrics_.reused_prefix_positions = cached->positions;
+    } else {
+      generator_->save_prefix_after_prefill(static_cast<int>(prefix_columns));
+    }
+  }
   decoder_ = engine_->codec().new_stream(1);
   started_ = true;
 }
@@ -85,6 +103,10 @@ bool Synthesis::next(AudioChunk& chunk) {
     if (metrics_.frames + static_cast<int>(got.size()) == 1) metrics_.first_frame_ms = now_ms() - started_at_;
   }
   metrics_.generation_ms += now_ms() - t;
+  if (!prefix_key_.empty() && generator_->saved_prefix()) {
+    engine_->prefix_cache().put(prefix_key_, generator_->saved_prefix());
+    prefix_key_.clear();
+  }
   metrics_.frames += static_cast<int>(got.size());
   metrics_.stopped_on_im_end = generator_->stopped_on_im_end();
 

@@ -68,6 +68,7 @@ class Synthesis {
   bool done_ = false;
   bool generation_done_ = false;
   double started_at_ = 0;
+  std::string prefix_key_;  // the reference prefix to share once the prefill has saved it
 };
 
 }  // namespace fishtts::pipeline

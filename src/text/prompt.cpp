@@ -78,7 +78,7 @@ void check_reference(const PromptReference& ref, std::size_t index, const Tokeni
 }  // namespace
 
 IntMatrix build_prompt(const Tokenizer& tokenizer, const std::string& text, std::span<const PromptReference> references,
-                       const PromptOptions& options) {
+                       const PromptOptions& options, std::size_t* reference_prefix) {
   if (options.num_codebooks == 0) throw Error(ErrorCode::kInvalidArgument, "prompt: num_codebooks must be positive");
   const int32_t semantic_begin = tokenizer.semantic_begin_id();
   for (std::size_t i = 0; i < references.size(); ++i) check_reference(references[i], i, tokenizer, options.num_codebooks);
@@ -91,6 +91,7 @@ IntMatrix build_prompt(const Tokenizer& tokenizer, const std::string& text, std:
     columns.add_frames(ref.codes, semantic_begin);
     columns.add_text(tokenizer, kImEnd);
   }
+  if (reference_prefix) *reference_prefix = columns.size();
   columns.add_text(tokenizer, kSpeaker);
   columns.add_text(tokenizer, text);
 

@@ -38,7 +38,9 @@ inline constexpr std::size_t kGenerationReserve = 2048;
 // <|interleave|>, then per reference "<|speaker:0|>" text, its frames, <|im_end|>; then "<|speaker:0|>" target
 // text. Each text piece is encoded on its own. Throws kInvalidArgument for codes of the wrong shape or with a
 // semantic code outside the tokenizer's semantic range, kOutOfRange when the prompt is longer than the limit.
+// `reference_prefix` (optional) receives the number of leading columns that depend on the references only
+// (<|interleave|> and every reference segment): requests with the same references share that prefix.
 IntMatrix build_prompt(const Tokenizer& tokenizer, const std::string& text, std::span<const PromptReference> references,
-                       const PromptOptions& options);
+                       const PromptOptions& options, std::size_t* reference_prefix = nullptr);
 
 }  // namespace fishtts::text
