@@ -12,7 +12,7 @@
 
 #include "commands.h"
 #include "common/error.h"
-#include "io/npy.h"
+#include "prompt_args.h"
 #include "text/prompt.h"
 #include "text/tokenizer.h"
 
@@ -21,21 +21,10 @@ namespace {
 
 struct TokenizeOptions {
   std::filesystem::path model_dir;
-  std::string text;
-  std::filesystem::path text_file;
-  std::vector<std::string> prompt_texts;
-  std::vector<std::filesystem::path> prompt_tokens;
+  PromptArgs prompt;
   bool json = false;
   bool raw = false;
 };
-
-std::string read_file(const std::filesystem::path& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kNotFound, std::string(what) + ": cannot open " + path.string());
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 // Only the two fields the prompt needs; the typed model config lives elsewhere.
 text::PromptOptions read_prompt_options(const std::filesystem::path& model_dir) {
@@ -49,14 +38,6 @@ text::PromptOptions read_prompt_options(const std::filesystem::path& model_dir) 
   }
 }
 
-text::IntMatrix read_codes(const std::filesystem::path& path) {
-  io::NpyArray array = io::read_npy(path);
-  if (array.shape.size() != 2)
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ": reference codes must be 2-D [codebooks, frames], got " +
-                                                 io::shape_to_string(array.shape));
-  return {array.shape[0], array.shape[1], io::npy_to_int32(array, path.string())};
-}
-
 std::string join(const std::vector<int32_t>& ids) {
   std::string out;
   for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? " " : "") + std::to_string(ids[i]);
@@ -64,20 +45,16 @@ std::string join(const std::vector<int32_t>& ids) {
 }
 
 void run(const TokenizeOptions& opt) {
-  if (opt.prompt_texts.size() != opt.prompt_tokens.size())
-    throw Error(ErrorCode::kInvalidArgument, "--prompt-text given " + std::to_string(opt.prompt_texts.size()) +
-                                                 " times but --prompt-tokens " +
-                                                 std::to_string(opt.prompt_tokens.size()) + " times; give them in pairs");
-  const std::string text = opt.text_file.empty() ? opt.text : read_file(opt.text_file, "--text-file");
+  const std::vector<text::PromptReference> references = opt.prompt.read_references();
+  // An empty --text is a valid input here (it tokenizes to nothing), so not PromptArgs::read_text.
+  const std::string text =
+      opt.prompt.text_file.empty() ? opt.prompt.text : read_file(opt.prompt.text_file, "--text-file");
   const text::Tokenizer tokenizer = text::Tokenizer::from_model_dir(opt.model_dir);
 
   if (opt.raw) {
     std::printf("%s\n", join(tokenizer.encode(text)).c_str());
     return;
   }
-  std::vector<text::PromptReference> references;
-  for (std::size_t i = 0; i < opt.prompt_texts.size(); ++i)
-    references.push_back({opt.prompt_texts[i], read_codes(opt.prompt_tokens[i])});
   const text::IntMatrix prompt =
       text::build_prompt(tokenizer, text, references, read_prompt_options(opt.model_dir));
 
@@ -106,17 +83,11 @@ void add_tokenize_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("tokenize", "Print the token ids of the S1 prompt for a text (and references)");
   cmd->add_option("--model", opt->model_dir, "Checkpoint folder (tokenizer.tiktoken, special_tokens.json, config.json)")
       ->required();
-  auto* text = cmd->add_option("--text", opt->text, "Text to speak");
-  auto* text_file = cmd->add_option("--text-file", opt->text_file, "Read the text to speak from a file");
-  text->excludes(text_file);
-  cmd->add_option("--prompt-text", opt->prompt_texts, "Transcript of a reference (repeatable, paired in order)")
-      ->allow_extra_args(false)->take_all();
-  cmd->add_option("--prompt-tokens", opt->prompt_tokens, "Codes [codebooks, frames] of a reference, .npy (repeatable)")
-      ->allow_extra_args(false)->take_all();
+  opt->prompt.add_to(cmd);
   cmd->add_flag("--json", opt->json, "Print {ids, values (the full matrix), shape, semantic_begin_id, ...}");
   cmd->add_flag("--raw", opt->raw, "Print only the ids of the text itself, without the prompt around it");
-  cmd->callback([opt, text, text_file] {
-    if (text->count() == 0 && text_file->count() == 0)
+  cmd->callback([opt, cmd] {
+    if (cmd->get_option("--text")->count() == 0 && cmd->get_option("--text-file")->count() == 0)
       throw Error(ErrorCode::kInvalidArgument, "tokenize needs --text or --text-file");
     run(*opt);
   });
