@@ -34,6 +34,7 @@
 #include "convert/graph_builder.h"
 #include "convert/quantize.h"
 #include "hw/engine_settings.h"
+#include "hw/machine_bounds.h"
 #include "ort/env.h"
 #include "ort/session_options.h"
 
@@ -166,30 +167,11 @@ void run_chain(benchmark::State& state, const Config& config, int64_t tokens) {
   }
 }
 
-// The machine's bound for this workload: 2 threads summing a 1 GiB buffer.
+// The machine's bound for this workload: 2 threads summing a 1 GiB buffer (hw/machine_bounds.h).
 void read_bandwidth(benchmark::State& state) {
-  static std::vector<float> buffer(size_t{1} << 28, 1.0f);
-  double fastest = 1e30;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    float sums[kThreads] = {};
-    std::vector<std::thread> threads;
-    const size_t chunk = buffer.size() / kThreads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        const float* p = buffer.data() + t * chunk;
-        for (size_t i = 0; i < chunk; i += 8) {
-          s0 += p[i], s1 += p[i + 1], s2 += p[i + 2], s3 += p[i + 3], s4 += p[i + 4], s5 += p[i + 5], s6 += p[i + 6], s7 += p[i + 7];
-        }
-        sums[t] = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
-      });
-    }
-    for (std::thread& th : threads) th.join();
-    benchmark::DoNotOptimize(sums);
-    fastest = std::min(fastest, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  state.counters["read_GBps_at_min"] = static_cast<double>(buffer.size() * sizeof(float)) / fastest / 1e9;
+  double gbps = 0;
+  for (auto _ : state) gbps = std::max(gbps, fishtts::hw::measure_read_bandwidth_gbps(kThreads));
+  state.counters["read_GBps_at_min"] = gbps;
 }
 
 std::vector<Config> configs() {
