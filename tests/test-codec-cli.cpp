@@ -14,6 +14,7 @@
 
 #include "audio/audio_io.h"
 #include "io/npy.h"
+#include "support/cli_runner.h"
 
 namespace {
 
@@ -22,10 +23,7 @@ using namespace fishtts;
 
 const fs::path kFixture = FISHTTS_FIXTURE_DIR;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using test::read_text_file;
 
 class CodecCli : public ::testing::Test {
  protected:
@@ -40,7 +38,7 @@ class CodecCli : public ::testing::Test {
     const fs::path log = dir_ / "stderr.txt";
     const std::string cmd = std::string(FISHTTS_CLI) + " " + args + " 2> " + log.string() + " > /dev/null";
     const int status = std::system(cmd.c_str());
-    err = read_file(log);
+    err = read_text_file(log);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
@@ -62,7 +60,7 @@ TEST_F(CodecCli, EncodeGivesTheGoldenCodesAndDecodeGivesOneFramePerColumn) {
   std::string err;
   const fs::path codes = dir_ / "codes.npy";
   ASSERT_EQ(run("encode --model " + kFixture.string() + " " + chirp_wav().string() + " -o " + codes.string(), err), 0) << err;
-  EXPECT_EQ(read_file(codes), read_file(kFixture / "golden" / "encode_codes.npy"));
+  EXPECT_EQ(read_text_file(codes), read_text_file(kFixture / "golden" / "encode_codes.npy"));
 
   const fs::path wav = dir_ / "out.wav";
   ASSERT_EQ(run("decode --model " + kFixture.string() + " " + codes.string() + " -o " + wav.string(), err), 0) << err;
