@@ -1,26 +1,32 @@
 // Splits long text into chunks of at most `chunk_length` characters for one-at-a-time synthesis (issue #11).
 //
 // What split_text does, in order:
-// 1. Normalise. Control characters (C0 except tab/newline/CR, DEL, C1) become a space. Whitespace is any
-//    Unicode White_Space character; inside a chunk every run of it becomes one ASCII space, and chunks are
-//    trimmed. Empty or whitespace-only text gives an empty vector (the caller reports "nothing to say").
-// 2. Sentences. A sentence ends after a run of terminal marks (. ! ? … 。！？, e.g. "?!" or "...") plus any
-//    closing quotes/brackets that follow it (" ' ” ’ » ) ] } 」 』 ）), when the run is followed by whitespace,
-//    by the end of text or (for the CJK marks) by anything. A blank line (paragraph break) also ends one.
-//    Not a sentence end: a period between digits (3.14), a period after a common abbreviation (Mr. Dr. e.g.
-//    U.S. etc., see kAbbreviations in text_splitter.cpp) or after a single capital letter ("J. Smith"), and an
-//    ellipsis ("..." or "…") followed by a lowercase letter ("wait... then").
+// 1. Normalise. Control characters (C0, DEL, C1) become a space. Whitespace is any Unicode White_Space
+//    character; inside a chunk every run of it becomes one ASCII space, and chunks are trimmed. Empty or
+//    whitespace-only text gives an empty vector (the caller reports "nothing to say").
+// 2. Sentences. A sentence ends after a run of terminal marks (. ! ? … 。！？ and relatives, e.g. "?!" or
+//    "...") plus the closing quotes/brackets right after it (" ' ” ’ » ) ] } 」 』 ） ...), when what follows is
+//    whitespace, the end of the text or a protected string; after a CJK mark (。！？) anything may follow.
+//    A blank line (paragraph break) also ends a sentence. Not a sentence end:
+//    - a period inside a number or a name ("3.14", "1,000.50", "file.txt": no space follows);
+//    - a period after an abbreviation: the table in sentence_rules.cpp (Mr. Mrs. Dr. Prof. St. vs. etc. ...;
+//      No. Fig. Vol. only before a number), single letters joined by periods (e.g. i.e. U.S. a.m. p.m.), a
+//      single capital letter other than "I" ("J. Smith");
+//    - a run of . ! ? … followed by a word in lowercase (any script): "wait... then", “Stop!” he said.
 // 3. Packing. Consecutive sentences are packed greedily into one chunk while it stays <= chunk_length code
-//    points (fewer, fuller chunks: fewer joins in the audio). A sentence longer than chunk_length is cut at the
-//    last clause mark that fits (, ; : 、 ， ； ： —, never the comma of "1,000" nor the colon of "10:30"),
-//    else at the last whitespace that fits, else hard-cut at a code-point boundary, avoiding to separate a
-//    combining mark from its base character. CJK text without spaces falls through to the hard cut.
+//    points (fewer, fuller chunks: fewer joins in the audio); with paragraph_ends_chunk, never across a paragraph
+//    break. Where no sentence end fits (a sentence longer than chunk_length), the chunk ends at the last clause
+//    mark that fits (, ; : 、 ， ； ： —, the Latin ones only before whitespace, never the comma of "1,000" nor
+//    the colon of "10:30"), else at the last whitespace that fits, else at a hard cut between code points
+//    that does not separate a combining mark, ZWJ sequence or skin-tone modifier from what it extends. CJK text
+//    without spaces or punctuation is hard-cut.
 // 4. Protected strings (the tokenizer's special tokens such as "<|speaker:0|>") are never cut; one longer than
 //    chunk_length becomes a chunk of its own, the only case where a chunk exceeds chunk_length.
 //
 // Invariant (tested, and fuzzed): every chunk is non-empty and <= chunk_length code points (except a lone
 // over-long protected string), and the chunks concatenated with whitespace removed equal the normalised input
-// with whitespace removed. Runs in linear time.
+// with whitespace removed: nothing lost, nothing reordered. Time is linear in the text's length (1 MB of prose:
+// about 22 ms of CPU, bench-text-splitter).
 #pragma once
 
 #include <cstddef>
@@ -35,6 +41,9 @@ inline constexpr std::size_t kDefaultChunkLength = 200, kMinChunkLength = 100, k
 struct SplitOptions {
   std::size_t chunk_length = kDefaultChunkLength;  // target, in characters (Unicode code points)
   std::vector<std::string> protected_strings;       // never cut inside one (the tokenizer's special tokens)
+  // Also end a chunk at every paragraph break (blank line), so a heading or a paragraph's last words are never
+  // spoken in one breath with the next paragraph; off: paragraphs are packed like sentences.
+  bool paragraph_ends_chunk = false;
 };
 
 // Splits `text` into chunks for one-at-a-time synthesis. Throws Error(kInvalidArgument) on invalid UTF-8 (naming

@@ -1,0 +1,15 @@
+// UTF-8 <-> code points for text that is already known to be valid (PreTokenizer::check_utf8 checks it).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace fishtts::text {
+
+// Appends the code points of valid UTF-8 `bytes` to `out`.
+void append_code_points(std::string_view bytes, std::u32string& out);
+
+// Appends the UTF-8 encoding of `code_points` (each a Unicode scalar value) to `out`.
+void append_utf8(std::u32string_view code_points, std::string& out);
+
+}  // namespace fishtts::text
