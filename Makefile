@@ -11,13 +11,17 @@ ARGS ?= say "Hello from fishtts, running on your CPU." -o fishtts-demo.wav
 
 SETUP_STAMP := third_party/.setup-done
 
-.PHONY: run test build setup configure clean
+.PHONY: run test bench build setup configure clean
 
 run: build
 	./$(BUILD_DIR)/tools/fishtts/fishtts $(ARGS)
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The benchmark suite with its defaults: bench/results/<date>-<cpu>.json and docs/BENCHMARKS.md (takes a while).
+bench: build
+	./$(BUILD_DIR)/tools/fishtts/fishtts bench $(BENCH_ARGS)
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)

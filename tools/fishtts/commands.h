@@ -16,5 +16,6 @@ void add_encode_command(CLI::App& app);
 void add_decode_command(CLI::App& app);
 void add_references_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace fishtts::cli

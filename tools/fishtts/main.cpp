@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   fishtts::cli::add_decode_command(app);
   fishtts::cli::add_references_command(app);
   fishtts::cli::add_serve_command(app);
+  fishtts::cli::add_bench_command(app);
 
   try {
     app.parse(argc, argv);

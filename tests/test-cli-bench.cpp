@@ -1,0 +1,118 @@
+// End to end: `fishtts bench --quick` on the tiny checkpoint (two precisions, one thread count, small sizes via
+// the hidden flags): the JSON's structure and sanity (positive medians, RTF consistent with ms per frame, fp32
+// quality vs itself exact, a bound for every result) and a Markdown table that names every workload.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "support/cli_runner.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using fishtts::test::read_text_file;
+using fishtts::test::run_cli;
+
+const fs::path kFixture = FISHTTS_FIXTURE_DIR;
+
+class CliBench : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("fishtts-cli-bench-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+const nlohmann::json* find_result(const nlohmann::json& results, const std::string& workload,
+                                  const std::string& precision) {
+  for (const auto& r : results) {
+    if (r["workload"] == workload && r["precision"] == precision) return &r;
+  }
+  return nullptr;
+}
+
+TEST_F(CliBench, QuickRunWritesSaneJsonAndATablePerWorkload) {
+  const fs::path json = dir_ / "r.json", md = dir_ / "B.md";
+  auto r = run_cli("bench --quick --model '" + kFixture.string() + "' --cache-dir '" + (dir_ / "cache").string() +
+                   "' --precision fp32,int8 --threads 1 --prefill-tokens 24 --frames 6 --codec-seconds 0.5"
+                   " --bound-mb 16 --json '" + json.string() + "' --markdown '" + md.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json report = nlohmann::json::parse(read_text_file(json));
+
+  const nlohmann::json& machine = report.at("machine");
+  EXPECT_FALSE(machine.at("cpu").get<std::string>().empty());
+  EXPECT_FALSE(machine.at("onnxruntime").get<std::string>().empty());
+  EXPECT_EQ(machine.at("loadavg_start").size(), 3u);
+  EXPECT_EQ(machine.at("loadavg_end").size(), 3u);
+  EXPECT_TRUE(report.at("failures").empty()) << report["failures"].dump();
+  ASSERT_FALSE(report.at("bounds").empty());
+  for (const auto& b : report["bounds"]) {
+    EXPECT_GT(b.at("read_gbps").get<double>(), 0);
+    EXPECT_GT(b.at("fma_gflops").get<double>(), 0);
+    EXPECT_EQ(b.at("threads").get<int>(), 1);
+  }
+
+  std::set<std::string> workloads;
+  for (const auto& res : report.at("results")) {
+    const std::string name = res.at("workload").get<std::string>() + "/" + res.at("precision").get<std::string>();
+    workloads.insert(res["workload"].get<std::string>());
+    const double median = res.at("median_ms").get<double>();
+    EXPECT_GT(median, 0) << name;
+    EXPECT_LE(res.at("min_ms").get<double>(), median) << name;
+    EXPECT_GE(res.at("max_ms").get<double>(), median) << name;
+    EXPECT_EQ(res.at("runs_ms").size(), 1u) << name;
+    EXPECT_GT(res.at("peak_rss_bytes").get<double>(), 0) << name;
+    EXPECT_GT(res.at("bound").at("ms").get<double>(), 0) << name;
+    EXPECT_GT(res.at("bound_ratio").get<double>(), 0) << name;
+    if (res.contains("rtf")) {
+      const double audio = res.at("audio_seconds").get<double>();
+      EXPECT_NEAR(res["rtf"].get<double>(), median / 1000 / audio, 1e-9) << name;
+      if (res.contains("ms_per_frame")) {
+        EXPECT_NEAR(res["ms_per_frame"].get<double>() * res.at("frames").get<double>(), median, 1e-6 * median) << name;
+        // Audio seconds per frame is the codec's frame length: 2048 / 44100.
+        EXPECT_NEAR(audio / res["frames"].get<double>(), 2048.0 / 44100.0, 1e-9) << name;
+      }
+    }
+  }
+  EXPECT_EQ(workloads, (std::set<std::string>{"prefill", "generate", "say", "first_audio", "codec_decode",
+                                               "codec_encode"}));
+
+  for (const char* precision : {"fp32", "int8"}) {
+    for (const char* w : {"prefill", "generate", "say", "first_audio"}) {
+      EXPECT_NE(find_result(report["results"], w, precision), nullptr) << w << " " << precision;
+    }
+  }
+  const nlohmann::json* fp32 = find_result(report["results"], "prefill", "fp32");
+  const nlohmann::json* int8 = find_result(report["results"], "prefill", "int8");
+  ASSERT_TRUE(fp32 && int8);
+  EXPECT_DOUBLE_EQ(fp32->at("quality").at("slow_cosine").get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(fp32->at("quality").at("fast_cosine").get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(fp32->at("quality").at("slow_top1").get<double>(), 1.0);
+  const double int8_cosine = int8->at("quality").at("slow_cosine").get<double>();
+  EXPECT_GT(int8_cosine, 0.9);
+  EXPECT_LT(int8_cosine, 1.0);  // int8 weights do change the logits
+  const nlohmann::json* decode = find_result(report["results"], "codec_decode", "fp32");
+  ASSERT_NE(decode, nullptr);
+  EXPECT_TRUE(decode->at("quality").at("snr_db").is_null());  // fp32 vs itself: identical
+
+  const std::string table = read_text_file(md);
+  EXPECT_NE(table.find("make bench"), std::string::npos);
+  for (const std::string& w : workloads) EXPECT_NE(table.find("| " + w + " |"), std::string::npos) << w;
+}
+
+TEST_F(CliBench, UnknownPrecisionIsRefused) {
+  auto r = run_cli("bench --precision fp16 --json '" + (dir_ / "r.json").string() + "'");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("fp16"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "r.json"));
+}
+
+}  // namespace
