@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything fishtts needs to build and test on a Debian bookworm machine:
 #   - the Debian packages (apt-get, as root or through sudo), only those missing;
-#   - ONNX Runtime (C/C++ headers + Linux x64 library, pinned, integrity-checked) into third_party/onnxruntime.
+#   - ONNX Runtime (C/C++ headers + Linux x64 library, pinned, integrity-checked) into third_party/onnxruntime;
+#   - the browser test's node packages (tests/browser/package-lock.json) with npm ci.
 # Idempotent: a second run checks and changes nothing. Fails loudly, naming what went wrong.
 set -euo pipefail
 
@@ -28,6 +29,7 @@ DEBIAN_PACKAGES=(
   libsndfile1-dev libsoxr-dev                                 # audio I/O and resampling
   libcpp-httplib-dev libmsgpack-cxx-dev                       # HTTP server
   python3-torch python3-numpy                                 # test-only: torch.load checks of written checkpoints
+  chromium chromium-driver fonts-liberation                   # test-only: the web page in a real browser
 )
 
 say() { printf '[setup] %s\n' "$*"; }
@@ -58,6 +60,12 @@ install_debian_packages() {
     || die "apt-get install failed for: ${missing[*]}"
 }
 
+ensure_npm() {
+  command -v npm >/dev/null 2>&1 && return
+  say "npm not found: installing Debian's npm"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm || die "could not install npm"
+}
+
 ort_installed() {
   [ -f "$ORT_DIR/lib/libonnxruntime.so.1" ] && [ -f "$ORT_DIR/include/onnxruntime_cxx_api.h" ] &&
     [ "$(cat "$ORT_DIR/VERSION" 2>/dev/null)" = "$ORT_VERSION $ORT_INTEGRITY" ]
@@ -68,10 +76,7 @@ install_onnxruntime() {
     say "ONNX Runtime $ORT_VERSION: present in third_party/onnxruntime"
     return
   fi
-  if ! command -v npm >/dev/null 2>&1; then
-    say "npm not found: installing Debian's npm"
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm || die "could not install npm"
-  fi
+  ensure_npm
   local tmp
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' RETURN
@@ -107,6 +112,20 @@ install_onnxruntime() {
   say "ONNX Runtime $ORT_VERSION: installed into third_party/onnxruntime"
 }
 
+# playwright-core, exactly as locked; skipped (no network) when node_modules already holds this lock.
+install_browser_test_packages() {
+  local dir="$ROOT/tests/browser" stamp="$ROOT/tests/browser/node_modules/.fishtts-lock"
+  if cmp -s "$dir/package-lock.json" "$stamp"; then
+    say "browser test packages: present in tests/browser/node_modules"
+    return
+  fi
+  ensure_npm
+  say "browser test packages: npm ci in tests/browser"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/browser failed (is the npm registry reachable?)"
+  cp "$dir/package-lock.json" "$stamp"
+}
+
 install_debian_packages
 install_onnxruntime
+install_browser_test_packages
 say "done"

@@ -24,9 +24,10 @@ pipeline::ReferenceStoreOptions store_options(const pipeline::Engine& engine, co
 // Metric labels come from this fixed set so a scanner cannot grow the label space.
 // A constant array, not a static std::set: handler threads may still log while statics are destroyed at exit.
 std::string route_label(const std::string& path) {
-  static constexpr std::array<std::string_view, 10> kRoutes = {
+  static constexpr std::array<std::string_view, 12> kRoutes = {
       "/v1/health", "/v1/tts", "/v1/audio/speech", "/v1/vqgan/encode", "/v1/vqgan/decode", "/metrics",
-      "/v1/references/add", "/v1/references/list", "/v1/references/delete", "/v1/references/update"};
+      "/v1/references/add", "/v1/references/list", "/v1/references/delete", "/v1/references/update",
+      "/", "/v1/ui/config"};
   return std::find(kRoutes.begin(), kRoutes.end(), path) != kRoutes.end() ? path : "other";
 }
 
@@ -111,7 +112,9 @@ Server::Server(std::shared_ptr<const pipeline::Engine> engine, ServerOptions opt
   http.set_write_timeout(30);
 
   http.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (ctx.options.api_key.empty() || req.path == "/v1/health") return httplib::Server::HandlerResponse::Unhandled;
+    if (ctx.options.api_key.empty() || req.path == "/v1/health" || is_page_path(req.path)) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     if (bearer_matches(req.get_header_value("Authorization"), ctx.options.api_key)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
@@ -141,6 +144,7 @@ Server::Server(std::shared_ptr<const pipeline::Engine> engine, ServerOptions opt
   add_tts_routes(ctx);
   add_vqgan_routes(ctx);
   add_reference_routes(ctx);
+  add_page_routes(ctx);
 }
 
 Server::~Server() { stop(); }

@@ -43,5 +43,8 @@ void add_basic_routes(ServerContext& ctx);       // /v1/health, /metrics
 void add_tts_routes(ServerContext& ctx);         // /v1/tts, /v1/audio/speech
 void add_vqgan_routes(ServerContext& ctx);       // /v1/vqgan/encode, /v1/vqgan/decode
 void add_reference_routes(ServerContext& ctx);   // /v1/references/*
+void add_page_routes(ServerContext& ctx);        // GET / and the page's files, GET /v1/ui/config
+// The page's routes, open even with --api-key (the page holds no secrets and asks for the key itself).
+bool is_page_path(const std::string& path);
 
 }  // namespace fishtts::server

@@ -4,6 +4,7 @@
 
 #include "body_fields.h"
 #include "http_error.h"
+#include "tts_fields.h"
 
 namespace fishtts::server {
 namespace {
@@ -26,15 +27,21 @@ std::uint64_t random_seed() {
   return (static_cast<std::uint64_t>(device()) << 32 | device()) & 0x7fffffffULL;
 }
 
+// Defaults are lm::GenerationParams' (the S1 API's), ranges tts_fields.h's (the page reads both).
+float read_float(const BodyFields& f, const FieldRange& range, float fallback) {
+  return static_cast<float>(f.strict_number(range.name, fallback, range.min, range.max));
+}
+
 void read_generation(const BodyFields& f, lm::GenerationParams& g) {
-  g.sampling.temperature = static_cast<float>(f.strict_number("temperature", 0.8, 0.1, 1.0));
-  g.sampling.top_p = static_cast<float>(f.strict_number("top_p", 0.8, 0.1, 1.0));
-  g.sampling.repetition_penalty = static_cast<float>(f.strict_number("repetition_penalty", 1.1, 0.9, 2.0));
-  const std::optional<int64_t> max_new = f.lax_integer("max_new_tokens");
-  if (max_new && (*max_new < 0 || *max_new > 1 << 20)) {
-    throw HttpError(422, "field 'max_new_tokens': " + std::to_string(*max_new) + " is outside [0, 1048576]");
+  g.sampling.temperature = read_float(f, kTemperatureRange, g.sampling.temperature);
+  g.sampling.top_p = read_float(f, kTopPRange, g.sampling.top_p);
+  g.sampling.repetition_penalty = read_float(f, kRepetitionPenaltyRange, g.sampling.repetition_penalty);
+  const std::optional<int64_t> max_new = f.lax_integer(kMaxNewTokensRange.name);
+  if (max_new && (*max_new < kMaxNewTokensRange.min || *max_new > kMaxNewTokensRange.max)) {
+    throw HttpError(422, "field 'max_new_tokens': " + std::to_string(*max_new) + " is outside [0, " +
+                             std::to_string(static_cast<int64_t>(kMaxNewTokensRange.max)) + "]");
   }
-  g.max_new_tokens = max_new ? static_cast<int>(*max_new) : 1024;
+  if (max_new) g.max_new_tokens = static_cast<int>(*max_new);
   const std::optional<int64_t> seed = f.lax_integer("seed");
   g.seed = seed ? normalize_seed(*seed) : random_seed();
 }
