@@ -259,7 +259,8 @@ async function testApiKey(page, base) {
   await page.fill('#api-key', API_KEY);
   await page.press('#api-key', 'Tab');  // change: the voice list is read with the key
   await page.waitForFunction(() => document.getElementById('voice').dataset.count !== undefined, null, { timeout: 10000 });
-  check(await page.getAttribute('#voice-status', 'data-state') !== 'error', 'the right key lists the voices');
+  check(await page.getAttribute('#voice-status', 'data-state') !== 'error' &&
+        await page.getAttribute('#status', 'data-state') === 'idle', 'the right key lists the voices and clears the error');
   check(urls.every((u) => !u.includes(API_KEY) && !u.includes('wrong-key')), 'the key never appears in a URL',
         urls.join('\n'));
   await page.screenshot({ path: path.join(opts.artifacts, 'web-page-api-key.png') });

@@ -436,7 +436,9 @@ async function start() {
 async function refreshVoicesOrSay() {
   try {
     await refreshVoices();
+    // The server accepted the key: an earlier refusal no longer applies.
     if ($('voice-status').dataset.state === 'error') setVoiceStatus('idle', '');
+    if ($('status').dataset.state === 'error') setStatus('idle', 'Ready.');
   } catch (e) {
     setVoiceStatus('error', `Could not list the voices: ${e.message}`);
   }
