@@ -24,8 +24,10 @@ TEST(ServerPage, ServesThePageAndItsFilesWithTypesAndPolicy) {
     const char* path;
     const char* type;
     const char* contains;
-  } files[] = {{"/", "text/html", "<script src=\"/page.js\""},
-               {"/page.js", "text/javascript", "/v1/ui/config"},
+  } files[] = {{"/", "text/html", "<script type=\"module\" src=\"page.js\""},
+               {"/page.js", "text/javascript", "v1/ui/config"},
+               {"/wav.js", "text/javascript", "export function parseWavHeader"},
+               {"/stream-player.js", "text/javascript", "export class StreamPlayer"},
                {"/page.css", "text/css", "@media"},
                {"/icon.svg", "image/svg+xml", "<svg"}};
   for (const auto& f : files) {
@@ -50,7 +52,7 @@ TEST(ServerPage, PageIsOpenWithAnApiKeyButTheApiIsNot) {
   options.max_text_length = 321;
   TestServer server(options);
   httplib::Client c = server.client();
-  for (const char* path : {"/", "/page.js", "/page.css", "/icon.svg", "/v1/ui/config"}) {
+  for (const char* path : {"/", "/index.html", "/page.js", "/wav.js", "/page.css", "/icon.svg", "/v1/ui/config"}) {
     EXPECT_EQ(c.Get(path)->status, 200) << path;
   }
   EXPECT_EQ(c.Get("/v1/references/list")->status, 401);

@@ -1,8 +1,10 @@
-// The fishtts page: reads the server's limits from /v1/ui/config, streams /v1/tts into Web Audio while it is
-// generated, keeps the PCM for a WAV download, and manages stored voices. Plain JavaScript, no dependencies.
+// The fishtts page: reads the server's limits from v1/ui/config, streams /v1/tts into Web Audio while it is
+// generated, keeps the PCM for a WAV download, and manages stored voices. Plain JavaScript modules, no
+// dependencies. URLs are relative to the page, so it also works behind a proxy under a sub-path.
 // State for tests and assistive technology lives in the DOM: #status[data-state] is idle | waiting | playing |
 // done | stopped | error; #voice-status[data-state] is idle | busy | ok | error.
-'use strict';
+import { StreamPlayer } from './stream-player.js';
+import { WavStream } from './wav.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -49,7 +51,7 @@ function applyConfig(cfg) {
     input.min = field.min;
     input.max = field.max;
     input.value = field.default;
-    ranges.push(`${$(name).labels[0].textContent.replace(/ \(.*\)$/, '')}: ${field.min}–${field.max}, default ${field.default}`);
+    ranges.push(`${input.labels[0].textContent.replace(/ \(.*\)$/, '')}: ${field.min}–${field.max}, default ${field.default}`);
   }
   $('ranges').textContent = ranges.join('; ') + '.';
   $('key-section').hidden = !cfg.api_key_required;
@@ -65,7 +67,7 @@ function updateCount() {
 }
 
 async function loadConfig() {
-  const response = await fetch('/v1/ui/config', { cache: 'no-store' });
+  const response = await fetch('v1/ui/config', { cache: 'no-store' });
   if (!response.ok) throw new Error(await errorMessage(response));
   applyConfig(await response.json());
 }
@@ -79,7 +81,7 @@ function setVoiceStatus(state, text) {
 }
 
 async function refreshVoices(select) {
-  const response = await fetch('/v1/references/list?format=json', { headers: authHeaders(), cache: 'no-store' });
+  const response = await fetch('v1/references/list?format=json', { headers: authHeaders(), cache: 'no-store' });
   if (!response.ok) throw new Error(await errorMessage(response));
   const ids = (await response.json()).reference_ids || [];
   const picker = $('voice');
@@ -101,7 +103,7 @@ async function addVoice(event) {
   setVoiceStatus('busy', `Adding "${id}"…`);
   $('voice-add').disabled = true;
   try {
-    const response = await fetch('/v1/references/add?format=json', { method: 'POST', headers: authHeaders(), body: form });
+    const response = await fetch('v1/references/add?format=json', { method: 'POST', headers: authHeaders(), body: form });
     if (!response.ok) throw new Error(await errorMessage(response));
     await refreshVoices(id);
     setVoiceStatus('ok', `Added "${id}"; it is selected as the voice.`);
@@ -112,124 +114,7 @@ async function addVoice(event) {
   }
 }
 
-// ---- WAV -------------------------------------------------------------------------------------------------
-
-// Reads a WAV header from the start of a stream: null while more bytes are needed. The streamed header's sizes
-// are 0xFFFFFFFF ("unknown"); only the format and where the data starts matter here.
-function parseWavHeader(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tag = (at) => String.fromCharCode(...bytes.subarray(at, at + 4));
-  if (bytes.length < 12) return null;
-  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error('the server did not answer with a WAV stream');
-  let format = null;
-  for (let at = 12; at + 8 <= bytes.length;) {
-    const id = tag(at);
-    const size = view.getUint32(at + 4, true);
-    if (id === 'data') {
-      if (!format) throw new Error('WAV stream: data before its fmt chunk');
-      return { ...format, dataOffset: at + 8 };
-    }
-    if (id === 'fmt ') {
-      if (at + 24 > bytes.length) return null;
-      format = {
-        encoding: view.getUint16(at + 8, true),
-        channels: view.getUint16(at + 10, true),
-        sampleRate: view.getUint32(at + 12, true),
-        bitsPerSample: view.getUint16(at + 22, true),
-      };
-      if (format.encoding !== 1 || format.bitsPerSample !== 16) throw new Error('WAV stream: expected 16-bit PCM');
-    }
-    at += 8 + size + (size & 1);
-  }
-  return null;
-}
-
-// A whole 16-bit PCM WAV file (44-byte header with the real sizes) around the collected sample bytes.
-function wavFile(chunks, byteLength, sampleRate, channels) {
-  const header = new DataView(new ArrayBuffer(44));
-  const text = (at, s) => [...s].forEach((c, i) => header.setUint8(at + i, c.charCodeAt(0)));
-  text(0, 'RIFF');
-  header.setUint32(4, 36 + byteLength, true);
-  text(8, 'WAVE');
-  text(12, 'fmt ');
-  header.setUint32(16, 16, true);
-  header.setUint16(20, 1, true);
-  header.setUint16(22, channels, true);
-  header.setUint32(24, sampleRate, true);
-  header.setUint32(28, sampleRate * channels * 2, true);
-  header.setUint16(32, channels * 2, true);
-  header.setUint16(34, 16, true);
-  text(36, 'data');
-  header.setUint32(40, byteLength, true);
-  return new Blob([header, ...chunks], { type: 'audio/wav' });
-}
-
-// ---- streaming playback ----------------------------------------------------------------------------------
-
-// Plays 16-bit PCM as it arrives: each piece becomes an AudioBuffer scheduled right after the previous one.
-// Made on the click itself (browsers let only a user gesture start audio), before the stream's format is known.
-class StreamPlayer {
-  constructor(sampleRate) {
-    this.context = new AudioContext({ sampleRate });
-    this.channels = 1;
-    this.sampleRate = sampleRate;
-    this.nextTime = 0;
-    this.sources = new Set();
-    this.pieces = 0;
-    this.onFirstSound = null;
-    this.onDrained = null;
-  }
-
-  setFormat(sampleRate, channels) {
-    this.sampleRate = sampleRate;  // an AudioBuffer of another rate is resampled by the context
-    this.channels = channels;
-  }
-
-  play(bytes) {
-    const frames = Math.floor(bytes.length / (2 * this.channels));
-    if (frames === 0) return;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, frames * 2 * this.channels);
-    const buffer = this.context.createBuffer(this.channels, frames, this.sampleRate);
-    for (let c = 0; c < this.channels; ++c) {
-      const out = buffer.getChannelData(c);
-      for (let i = 0; i < frames; ++i) out[i] = view.getInt16((i * this.channels + c) * 2, true) / 32768;
-    }
-    const source = this.context.createBufferSource();
-    source.buffer = buffer;
-    source.connect(this.context.destination);
-    // A little lead on the first piece (and after an underrun) so the start is not clipped.
-    const start = Math.max(this.nextTime, this.context.currentTime + 0.05);
-    source.start(start);
-    this.nextTime = start + buffer.duration;
-    this.sources.add(source);
-    source.onended = () => {
-      this.sources.delete(source);
-      if (this.sources.size === 0 && this.onDrained) this.onDrained();
-    };
-    this.pieces += 1;
-    if (this.onFirstSound) {
-      this.onFirstSound();
-      this.onFirstSound = null;
-    }
-  }
-
-  // Calls `done` once everything scheduled so far has been heard (the stream has ended).
-  whenDrained(done) {
-    this.onDrained = () => {
-      this.onDrained = null;
-      this.context.close();
-      done();
-    };
-    if (this.sources.size === 0) this.onDrained();
-  }
-
-  stop() {
-    this.onDrained = null;
-    for (const source of this.sources) source.stop();
-    this.sources.clear();
-    if (this.context.state !== 'closed') this.context.close();
-  }
-}
+// ---- generate --------------------------------------------------------------------------------------------
 
 function readSettings() {
   const body = { text: $('text').value, format: 'wav', streaming: true };
@@ -260,51 +145,6 @@ function offerDownload(blob, seed) {
   link.hidden = false;
   audio.src = url;
   audio.hidden = false;
-}
-
-// What one Generate has received: the stream's format and its PCM, kept whole for the download.
-class Received {
-  constructor() {
-    this.format = null;
-    this.chunks = [];
-    this.bytes = 0;
-    this.pending = new Uint8Array(0);  // bytes not yet usable: header bytes, or half a sample
-  }
-
-  // New bytes from the stream -> the whole samples among them (maybe none yet).
-  add(value) {
-    let bytes = this.pending.length ? concat(this.pending, value) : value;
-    if (!this.format) {
-      this.format = parseWavHeader(bytes);
-      if (!this.format) {
-        this.pending = bytes;
-        return null;
-      }
-      bytes = bytes.subarray(this.format.dataOffset);
-    }
-    const whole = bytes.length - (bytes.length % (2 * this.format.channels));
-    this.pending = bytes.slice(whole);
-    if (whole === 0) return null;
-    const pcm = bytes.slice(0, whole);
-    this.chunks.push(pcm);
-    this.bytes += pcm.length;
-    return pcm;
-  }
-
-  seconds() {
-    return this.format ? this.bytes / (2 * this.format.channels * this.format.sampleRate) : 0;
-  }
-
-  wav() {
-    return wavFile(this.chunks, this.bytes, this.format.sampleRate, this.format.channels);
-  }
-}
-
-function concat(a, b) {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 let current = null;  // the running request: {abort, stopped}
@@ -340,10 +180,10 @@ async function generate(event) {
     setPlayback('started');
   };
 
-  const received = new Received();
+  const received = new WavStream();
   let ttfaMs = null;
   try {
-    const response = await fetch('/v1/tts', {
+    const response = await fetch('v1/tts', {
       method: 'POST',
       headers: authHeaders({ 'Content-Type': 'application/json' }),
       body: JSON.stringify(body),
