@@ -6,12 +6,21 @@ nlohmann::json MachineBounds::to_json() const {
   return {{"threads", threads}, {"read_gbps", read_gbps}, {"fma_gflops", fma_gflops}};
 }
 
+void Bound::update_ms(const MachineBounds& m) {
+  ms = (weight_bytes > 0 && m.read_gbps > 0 ? weight_bytes / (m.read_gbps * 1e6) : 0) +
+       (flops > 0 && m.fma_gflops > 0 ? flops / (m.fma_gflops * 1e6) : 0);
+}
+
 Bound Bound::bandwidth(double bytes, const MachineBounds& m) {
-  return {m.read_gbps > 0 ? bytes / (m.read_gbps * 1e6) : 0, bytes, 0};
+  Bound b{0, bytes, 0};
+  b.update_ms(m);
+  return b;
 }
 
 Bound Bound::compute(double flops, const MachineBounds& m) {
-  return {m.fma_gflops > 0 ? flops / (m.fma_gflops * 1e6) : 0, 0, flops};
+  Bound b{0, 0, flops};
+  b.update_ms(m);
+  return b;
 }
 
 Bound Bound::operator+(const Bound& o) const { return {ms + o.ms, weight_bytes + o.weight_bytes, flops + o.flops}; }

@@ -28,6 +28,8 @@ struct Bound {
 
   static Bound bandwidth(double bytes, const MachineBounds& m);
   static Bound compute(double flops, const MachineBounds& m);
+  // ms from the bytes and FLOPs at these bounds.
+  void update_ms(const MachineBounds& m);
   Bound operator+(const Bound& other) const;
   Bound operator*(double times) const;
 };
