@@ -1,6 +1,6 @@
 // Text splitter throughput on 1 MB: the project's long essay repeated (prose with dialogue, numbers,
 // abbreviations, CJK), CJK without any punctuation (every chunk a hard cut) and one 1 MB word.
-// Measured (load ~9 on 2 cores, CPU time): essay 21-23 ms at 100/200/300, CJK 7.5 ms, one word 16 ms.
+// Measured (load ~9 on 2 cores, CPU time): essay 21-24 ms at 100/200/300, CJK 7.5-8 ms, one word 16-18 ms.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>

@@ -1,5 +1,6 @@
 #include "text/text_splitter.h"
 
+#include <algorithm>
 #include <array>
 
 #include "common/error.h"
@@ -15,58 +16,70 @@ namespace {
 // A grapheme cluster longer than this (in code points) is cut anyway.
 constexpr std::size_t kMaxClusterLength = 32;
 
-// The cut positions of each kind, asked for the last one in a window that only moves forward: linear overall.
+// The cut positions of each kind, sorted; each question is a binary search (one or two per chunk).
 class CutIndex {
  public:
-  explicit CutIndex(const std::vector<CutKind>& kinds) {
+  CutIndex(const std::vector<CutKind>& kinds, const std::vector<std::size_t>& paragraph_breaks,
+           const ProtectedSpans& spans) {
     for (std::size_t c = 0; c < kinds.size(); ++c)
-      if (kinds[c] != CutKind::kNone) positions_[static_cast<std::size_t>(kinds[c])].push_back(c);
+      if (kinds[c] != CutKind::kNone) positions_[index(kinds[c])].push_back(c);
+    for (const std::size_t b : paragraph_breaks)
+      if (!spans.cuts_inside(b)) paragraphs_.push_back(b);
   }
 
-  // The last cut in (lo, hi] of the best kind found there; 0 if there is none. `hi` must never decrease.
-  std::size_t best_in(std::size_t lo, std::size_t hi) {
+  // The last cut in (lo, hi] of the best kind at least `worst` found there; 0 if there is none.
+  std::size_t last_in(std::size_t lo, std::size_t hi, CutKind worst) const {
     for (const CutKind kind : {CutKind::kSentence, CutKind::kClause, CutKind::kSpace}) {
-      const auto k = static_cast<std::size_t>(kind);
-      while (seen_[k] < positions_[k].size() && positions_[k][seen_[k]] <= hi) ++seen_[k];
-      if (seen_[k] > 0 && positions_[k][seen_[k] - 1] > lo) return positions_[k][seen_[k] - 1];
+      if (kind < worst) break;
+      const auto& v = positions_[index(kind)];
+      const auto it = std::upper_bound(v.begin(), v.end(), hi);
+      if (it != v.begin() && *std::prev(it) > lo) return *std::prev(it);
     }
     return 0;
   }
 
+  // The first sentence end after `pos`, else `end`.
+  std::size_t next_sentence_end(std::size_t pos, std::size_t end) const { return first_after(
+      positions_[index(CutKind::kSentence)], pos, end); }
+
+  // The first paragraph break after `pos`, else `end`.
+  std::size_t next_paragraph_break(std::size_t pos, std::size_t end) const {
+    return first_after(paragraphs_, pos, end);
+  }
+
+  // The space in (lo, hi] nearest to `target`, the later one on a tie; 0 if there is none.
+  std::size_t space_nearest(std::size_t lo, std::size_t hi, std::size_t target) const {
+    const auto& v = positions_[index(CutKind::kSpace)];
+    const auto it = std::lower_bound(v.begin(), v.end(), target);
+    std::size_t best = 0;
+    if (it != v.end() && *it <= hi) best = *it;
+    if (it != v.begin() && *std::prev(it) > lo && (best == 0 || target - *std::prev(it) < best - target))
+      best = *std::prev(it);
+    return best;
+  }
+
  private:
+  static std::size_t index(CutKind kind) { return static_cast<std::size_t>(kind); }
+  static std::size_t first_after(const std::vector<std::size_t>& v, std::size_t pos, std::size_t end) {
+    const auto it = std::upper_bound(v.begin(), v.end(), pos);
+    return it == v.end() ? end : std::min(*it, end);
+  }
+
   std::array<std::vector<std::size_t>, 4> positions_;
-  std::array<std::size_t, 4> seen_{};  // per kind: how many positions are <= the last hi
+  std::vector<std::size_t> paragraphs_;
 };
 
-// The paragraph breaks, asked for the first one in a window that only moves forward.
-class ParagraphIndex {
- public:
-  ParagraphIndex(const std::vector<std::size_t>& breaks, const ProtectedSpans& spans) {
-    for (const std::size_t b : breaks)
-      if (!spans.cuts_inside(b)) breaks_.push_back(b);
-  }
-
-  // The first break in (lo, hi), else hi. `lo` must never decrease.
-  std::size_t first_in(std::size_t lo, std::size_t hi) {
-    while (next_ < breaks_.size() && breaks_[next_] <= lo) ++next_;
-    return next_ < breaks_.size() && breaks_[next_] < hi ? breaks_[next_] : hi;
-  }
-
- private:
-  std::vector<std::size_t> breaks_;
-  std::size_t next_ = 0;
-};
-
-// A cut at a code point near `hi` for a window without any other place to cut: not before a combining mark or
-// other cluster continuation, not inside a protected span (before it, or after it when it starts the chunk).
-std::size_t hard_cut(std::u32string_view s, std::size_t p, std::size_t hi, const ProtectedSpans& spans,
+// A cut at a code point near `target` for a window without any other place to cut: not before a combining
+// mark or other cluster continuation, not inside a protected span (before it, or after it when it starts the
+// chunk).
+std::size_t hard_cut(std::u32string_view s, std::size_t p, std::size_t target, const ProtectedSpans& spans,
                      CharClassifier& classes) {
   auto splits_cluster = [&](std::size_t c) {
     return classes.is(CharClass::kExtendsBefore, s[c]) || s[c - 1] == U'\u200D';
   };
-  std::size_t c = hi;
-  while (c > p + 1 && hi - c < kMaxClusterLength && splits_cluster(c)) --c;
-  if (splits_cluster(c)) c = hi;
+  std::size_t c = target;
+  while (c > p + 1 && target - c < kMaxClusterLength && splits_cluster(c)) --c;
+  if (splits_cluster(c)) c = target;
   if (spans.cuts_inside(c)) {
     const auto [begin, end] = spans.span_around(c);
     c = begin > p ? begin : end;
@@ -86,8 +99,7 @@ std::vector<std::string> split_text(std::string_view text, const SplitOptions& o
   const std::u32string_view s = normalized.chars;
   const ProtectedSpans spans(s, options.protected_strings);
   CharClassifier classes;
-  CutIndex cuts(find_cut_points(normalized, spans, classes));
-  ParagraphIndex paragraphs(normalized.paragraph_breaks, spans);
+  const CutIndex cuts(find_cut_points(normalized, spans, classes), normalized.paragraph_breaks, spans);
 
   std::vector<std::string> chunks;
   std::size_t p = 0;
@@ -95,11 +107,17 @@ std::vector<std::string> split_text(std::string_view text, const SplitOptions& o
     while (p < s.size() && s[p] == U' ') ++p;
     if (p == s.size()) break;
     std::size_t c = s.size();
-    if (s.size() - p > limit) {
-      c = cuts.best_in(p, p + limit);
-      if (c == 0) c = hard_cut(s, p, p + limit, spans, classes);
+    if (s.size() - p > limit) c = cuts.last_in(p, p + limit, CutKind::kClause);
+    if (c == 0) {
+      // Only spaces, or nothing, to cut at: aim at an equal share of the rest of this sentence, so it becomes
+      // pieces of about the same length rather than full pieces and a scrap of a few words at the end.
+      const std::size_t rest = cuts.next_sentence_end(p + limit, s.size()) - p;
+      const std::size_t pieces = (rest + limit - 1) / limit;
+      const std::size_t target = p + (rest + pieces - 1) / pieces;
+      c = cuts.space_nearest(p, p + limit, target);
+      if (c == 0) c = hard_cut(s, p, target, spans, classes);
     }
-    if (options.paragraph_ends_chunk) c = paragraphs.first_in(p, c);
+    if (options.paragraph_ends_chunk) c = cuts.next_paragraph_break(p, c);
     std::size_t end = c;
     while (s[end - 1] == U' ') --end;
     append_utf8(s.substr(p, end - p), chunks.emplace_back());
