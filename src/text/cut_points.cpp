@@ -23,9 +23,9 @@ class CutScanner {
 
   // The spaced terminal run s_[i, j), followed by closing marks up to k: does a sentence end at k?
   bool ends_sentence(std::size_t i, std::size_t j, std::size_t k) {
-    if (!break_at(k)) return false;  // "3.14", "file.txt", "e.g."
+    if (!break_at(k)) return false;  // "3.14", "file.txt", the first period of "e.g."
     const bool word_follows = k + 1 < s_.size() && s_[k] == U' ';
-    // A sentence does not go on in lowercase: "wait... then", "(approx.) five".
+    // A new sentence does not start in lowercase: "wait... then", "approx. five".
     if (word_follows && classes_.is(CharClass::kLowercase, s_[k + 1])) return false;
     if (j != i + 1 || s_[i] != U'.' || k != j) return true;
     std::size_t w = i;
