@@ -6,7 +6,7 @@
 //   bench-codec [--benchmark_filter=Decode]   FISHTTS_BENCH_CHECKPOINT=/work/s1mini (default): a checkpoint folder
 //   made by `fishtts dev make-checkpoint --preset s1-mini --seed 1 --out /work/s1mini`; the converted codec is
 //   cached in FISHTTS_BENCH_CODEC_BUNDLE (default /tmp/fishtts-bench-codec, "-naive" appended for the naive export).
-//   FISHTTS_BENCH_PROFILE=1 also writes ORT profiles of one 32-frame decode and encode chunk.
+//   FISHTTS_BENCH_PROFILE=1 also writes ORT profiles of one 32-frame decode (fp32, int8) and encode chunk.
 //
 // Measured 2026-11-25, ORT 1.29, 2 vCPU Zen 4, on a machine shared with 3 other engineers' builds (load average
 // 1.5 for the first line, 8-12 for the rest, so wall times there are 4-8x inflated; ratios come from interleaved
@@ -36,7 +36,9 @@
 #include "codec/chunk_state.h"
 #include "codec/codec_model.h"
 #include "codec/streaming_decoder.h"
+#include "convert/bundle.h"
 #include "convert/codec_bundle.h"
+#include "hw/machine_bounds.h"
 #include "ort/env.h"
 #include "ort/session_options.h"
 
@@ -54,22 +56,44 @@ std::string env_or(const char* name, const char* fallback) {
   return v && *v ? v : fallback;
 }
 
-// Graph layouts compared in one run: the shipped default and the naive export (1-D convs, ONNX ConvTranspose).
-enum Variant { kDefault = 0, kNaive = 1 };
+// Graph variants compared in one run: the shipped fp32 default, the naive export (1-D convs, ONNX ConvTranspose),
+// and the int8 decode (static QDQ convs; FISHTTS_BENCH_INT8_KEEP="a,b" keeps convs whose name contains a or b in
+// fp32, FISHTTS_BENCH_INT8_PERCENTILE sets the calibration percentile, FISHTTS_BENCH_INT8_EDGES=0 quantizes the
+// first and last decoder convs too).
+enum Variant { kDefault = 0, kNaive = 1, kInt8 = 2 };
 
-// The converted bundle of a variant, converted once and kept between runs.
+convert::CodecConvertOptions variant_options(Variant variant) {
+  convert::CodecConvertOptions options;
+  options.check = false;
+  if (variant == kNaive) {
+    options.graph.conv_rank = 3;
+    options.graph.polyphase_transpose = false;
+  }
+  if (variant == kInt8) {
+    options.precision = convert::CodecPrecision::kInt8;
+    std::string keep = env_or("FISHTTS_BENCH_INT8_KEEP", "");
+    for (size_t start = 0; start < keep.size();) {
+      const size_t end = std::min(keep.find(',', start), keep.size());
+      if (end > start) options.int8.keep_fp32.push_back(keep.substr(start, end - start));
+      start = end + 1;
+    }
+    options.int8.calibration.percentile = std::stod(env_or("FISHTTS_BENCH_INT8_PERCENTILE", "99.99"));
+    options.int8.edges_fp32 = env_or("FISHTTS_BENCH_INT8_EDGES", "1") != "0";
+  }
+  return options;
+}
+
+// The converted bundle of a variant, converted once and kept between runs (the folder name carries a hash of
+// the variant's options).
 std::string bundle_dir(Variant variant = kDefault) {
   static std::map<Variant, std::string> dirs;
   std::string& dir = dirs[variant];
   if (dir.empty()) {
-    dir = env_or("FISHTTS_BENCH_CODEC_BUNDLE", "/tmp/fishtts-bench-codec") + std::string(variant == kNaive ? "-naive" : "");
+    const convert::CodecConvertOptions options = variant_options(variant);
+    const char* suffix[] = {"", "-naive", "-int8-"};
+    dir = env_or("FISHTTS_BENCH_CODEC_BUNDLE", "/tmp/fishtts-bench-codec") + std::string(suffix[variant]);
+    if (variant == kInt8) dir += convert::sha256_hex(options.to_json().dump()).substr(0, 8);
     if (!fs::exists(fs::path(dir) / "codec.json")) {
-      convert::CodecConvertOptions options;
-      options.check = false;
-      if (variant == kNaive) {
-        options.graph.conv_rank = 3;
-        options.graph.polyphase_transpose = false;
-      }
       convert::convert_codec(env_or("FISHTTS_BENCH_CHECKPOINT", "/work/s1mini"), dir, options);
     }
   }
@@ -121,6 +145,20 @@ void report(benchmark::State& state, double seconds_per_iteration_total, int64_t
   const double per = seconds_per_iteration_total / static_cast<double>(iterations);
   state.counters["rtf"] = per / audio_s;
   state.counters["GFLOP/s"] = gflop_per_audio_s * audio_s / per;
+  // The fp32 FMA peak of the 2 threads, measured once (hw/machine_bounds.h); int8 can exceed 1.
+  static const double peak = hw::measure_fma_peak_gflops(2);
+  state.counters["of_fp32_peak"] = state.counters["GFLOP/s"] / peak;
+}
+
+// SNR in dB of `pcm` against the fp32 decode of the same codes (computed once).
+double snr_vs_fp32(const text::IntMatrix& codes, const std::vector<float>& pcm) {
+  static const std::vector<float> reference = model(64)->decode(codes);
+  double signal = 0, noise = 0;
+  for (size_t i = 0; i < std::min(reference.size(), pcm.size()); ++i) {
+    signal += double(reference[i]) * reference[i];
+    noise += (double(reference[i]) - pcm[i]) * (double(reference[i]) - pcm[i]);
+  }
+  return 10.0 * std::log10(signal / std::max(noise, 1e-30));
 }
 
 // Whole-utterance decode through the streaming decoder with `chunk` frames per graph call (decode() is the
@@ -137,14 +175,17 @@ void BM_Decode(benchmark::State& state) {
     std::vector<float> tail = stream->finish();
     benchmark::DoNotOptimize(pcm.data());
     total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (state.range(1) == kInt8) state.counters["snr_db"] = snr_vs_fp32(codes, pcm);
   }
   report(state, total, state.iterations(), kFrames * 2048.0 / 44100.0, kDecodeGflopPerSecond);
 }
 // The machine is shared: compare configurations by the fastest repetition (--benchmark_repetitions=N, "_min").
 double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-BENCHMARK(BM_Decode)->ArgNames({"chunk_frames", "naive"})
+// variant: 0 fp32 (shipped layout), 1 naive fp32 export, 2 int8 convs. --benchmark_enable_random_interleaving
+// with --benchmark_repetitions compares them under the same load.
+BENCHMARK(BM_Decode)->ArgNames({"chunk_frames", "variant"})
     ->Args({1, 0})->Args({4, 0})->Args({8, 0})->Args({16, 0})->Args({32, 0})->Args({64, 0})->Args({kFrames, 0})
-    ->Args({8, 1})->Args({32, 1})
+    ->Args({8, 1})->Args({32, 1})->Args({4, 2})->Args({16, 2})->Args({32, 2})
     ->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()->ComputeStatistics("min", min_of);
 
 void BM_Encode(benchmark::State& state) {
@@ -159,21 +200,29 @@ void BM_Encode(benchmark::State& state) {
   }
   report(state, total, state.iterations(), kFrames * 2048.0 / 44100.0, kEncodeGflopPerSecond);
 }
-BENCHMARK(BM_Encode)->ArgNames({"chunk_frames", "naive"})->Args({16, 0})->Args({64, 0})->Args({kFrames, 0})->Args({64, 1})
+BENCHMARK(BM_Encode)->ArgNames({"chunk_frames", "variant"})->Args({16, 0})->Args({64, 0})->Args({kFrames, 0})->Args({64, 1})
     ->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()->ComputeStatistics("min", min_of);
 
-// FISHTTS_BENCH_PROFILE=1: one 32-frame decode chunk and one 32-frame encode chunk under ONNX Runtime's profiler
-// (JSON files named codec_profile_*.json in the working directory), for the per-op-type breakdown.
+// FISHTTS_BENCH_PROFILE=1: one 32-frame decode chunk (fp32 and int8) and one 32-frame encode chunk under ONNX
+// Runtime's profiler (JSON files named codec_profile_*.json in the working directory), for the per-op-type breakdown.
 void profile_once() {
   if (std::getenv("FISHTTS_BENCH_PROFILE") == nullptr) return;
   auto m = model(64);
   hw::EngineSettings settings;
   settings.intra_op_threads = 2;
-  for (const bool decode : {true, false}) {
+  struct Run {
+    Variant variant;
+    bool decode;
+    const char* prefix;
+  };
+  for (const Run& r : {Run{kDefault, true, "codec_profile_decode"}, Run{kInt8, true, "codec_profile_decode_int8"},
+                       Run{kDefault, false, "codec_profile_encode"}}) {
+    const Variant variant = r.variant;
+    const bool decode = r.decode;
     Ort::SessionOptions options = ort::make_session_options(settings);
-    options.EnableProfiling(decode ? "codec_profile_decode" : "codec_profile_encode");
+    options.EnableProfiling(r.prefix);
     const codec::ChunkGraphInfo& info = decode ? m->info().decode : m->info().encode;
-    Ort::Session session(ort::env(), (fs::path(bundle_dir()) / info.file).c_str(), options);
+    Ort::Session session(ort::env(), (fs::path(bundle_dir(variant)) / info.file).c_str(), options);
     codec::ChunkState state(info);
     Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
     if (decode) {

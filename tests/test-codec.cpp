@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "convert/codec_bundle.h"
 #include "io/npy.h"
+#include "support/codec_compare.h"
 #include "support/golden.h"
 
 namespace {
@@ -25,7 +26,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace fishtts;
 
+using test::columns;
 using test::golden_f32;
+using test::max_abs_diff;
+using test::snr_db;
 using test::kFixture;
 using test::kGolden;
 // The chirps are int16 .npy files, scaled by 1/32768 as upstream's encoder input.
@@ -33,31 +37,6 @@ std::vector<float> golden_pcm(const std::string& name) {
   std::vector<float> out;
   for (int32_t v : io::npy_to_int32(io::read_npy(kGolden / (name + ".npy")), name)) {
     out.push_back(static_cast<float>(v) / 32768.0f);
-  }
-  return out;
-}
-
-float max_abs_diff(std::span<const float> a, std::span<const float> b) {
-  EXPECT_EQ(a.size(), b.size());
-  float d = 0;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) d = std::max(d, std::abs(a[i] - b[i]));
-  return d;
-}
-double snr_db(std::span<const float> reference, std::span<const float> test) {
-  double signal = 0, noise = 0;
-  for (size_t i = 0; i < std::min(reference.size(), test.size()); ++i) {
-    signal += double(reference[i]) * reference[i];
-    noise += (double(reference[i]) - test[i]) * (double(reference[i]) - test[i]);
-  }
-  return noise == 0 ? 400.0 : 10.0 * std::log10(signal / noise);
-}
-
-text::IntMatrix columns(const text::IntMatrix& m, size_t begin, size_t end) {
-  text::IntMatrix out;
-  out.rows = m.rows;
-  out.cols = end - begin;
-  for (size_t r = 0; r < m.rows; ++r) {
-    for (size_t c = begin; c < end; ++c) out.values.push_back(m.at(r, c));
   }
   return out;
 }

@@ -45,13 +45,16 @@ std::string hex(const unsigned char* bytes, unsigned int len) {
 }  // namespace
 
 nlohmann::json BundleOptions::to_json() const {
-  return {{"format", kBundleFormatVersion},
-          {"llm_converter_version", kLlmConverterVersion},
-          {"codec_converter_version", kCodecConverterVersion},
-          {"precision", hw::precision_name(llm.graph.weights.precision)},
-          {"block_size", llm.graph.weights.block_size},
-          {"accuracy_level", llm.graph.weights.accuracy_level},
-          {"sample_space", sample_space_name(llm.graph.sample_space)}};
+  nlohmann::json j = {{"format", kBundleFormatVersion},
+                      {"llm_converter_version", kLlmConverterVersion},
+                      {"codec_converter_version", kCodecConverterVersion},
+                      {"precision", hw::precision_name(llm.graph.weights.precision)},
+                      {"block_size", llm.graph.weights.block_size},
+                      {"accuracy_level", llm.graph.weights.accuracy_level},
+                      {"sample_space", sample_space_name(llm.graph.sample_space)}};
+  // Absent for the fp32 codec, so bundles converted before the codec precision existed keep their cache key.
+  if (codec.precision != CodecPrecision::kFp32) j["codec"] = codec.to_json();
+  return j;
 }
 
 std::string sha256_file(const std::string& path) {

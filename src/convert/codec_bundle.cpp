@@ -29,14 +29,49 @@ int64_t encode_frame_limit(const checkpoint::CodecConfig& c) {
 
 }  // namespace
 
-nlohmann::json codec_bundle_info(const checkpoint::CodecConfig& c, const CodecGraph& decode, const CodecGraph& encode) {
+nlohmann::json CodecConvertOptions::to_json() const {
+  nlohmann::json j = {{"precision", codec_precision_name(precision)}};
+  if (precision == CodecPrecision::kInt8) {
+    j["calibration"] = {{"frames", int8.calibration.frames},
+                        {"chunk_frames", int8.calibration.chunk_frames},
+                        {"seed", int8.calibration.seed},
+                        {"percentile", int8.calibration.percentile}};
+    j["edges_fp32"] = int8.edges_fp32;
+    j["keep_fp32"] = int8.keep_fp32;
+  }
+  return j;
+}
+
+ConvQuantization plan_int8_decode(const CodecGraph& fp32_decode, const checkpoint::CodecConfig& config,
+                                  const CodecInt8Options& options) {
+  std::vector<const ConvTap*> candidates;
+  for (const ConvTap& conv : fp32_decode.convs) {
+    if (conv.name.starts_with("decoder.") && conv.groups == 1) candidates.push_back(&conv);
+  }
+  if (options.edges_fp32 && !candidates.empty()) {
+    candidates.erase(candidates.end() - 1);
+    candidates.erase(candidates.begin());
+  }
+  ConvQuantization all = calibrate_decode(fp32_decode, config, options.calibration);
+  ConvQuantization chosen;
+  for (const ConvTap* conv : candidates) {
+    const std::string dotted = conv->name + ".";  // "x.conv." names exactly one conv
+    const bool kept = std::any_of(options.keep_fp32.begin(), options.keep_fp32.end(),
+                                  [&](const std::string& part) { return dotted.find(part) != std::string::npos; });
+    if (!kept) chosen[conv->name] = all.at(conv->name);
+  }
+  return chosen;
+}
+
+nlohmann::json codec_bundle_info(const checkpoint::CodecConfig& c, const CodecGraph& decode, const CodecGraph& encode,
+                                 CodecPrecision precision) {
   std::vector<int64_t> sizes(static_cast<size_t>(c.n_codebooks + 1), c.codebook_size);
   sizes[0] = c.semantic_codebook_size;
   int64_t upsampling = 1;
   for (int64_t f : c.downsample_factor) upsampling *= f;
   return {
       {"converter_version", kCodecConverterVersion},
-      {"precision", "fp32"},
+      {"precision", codec_precision_name(precision)},
       {"sample_rate", c.sample_rate},
       {"frame_length", c.frame_length()},
       {"hop_length", c.hop_length()},
@@ -65,6 +100,11 @@ void convert_codec(const std::string& checkpoint_dir, const std::string& out_dir
     if (options.check) check_model_file(path);
   };
   CodecGraph decode = build_codec_decode_graph(weights, options.graph);
+  if (options.precision == CodecPrecision::kInt8) {
+    CodecGraphOptions int8 = options.graph;
+    int8.int8_convs = plan_int8_decode(decode, weights.config, options.int8);
+    decode = build_codec_decode_graph(weights, int8);
+  }
   write(decode, "codec_decode.onnx");
   CodecGraph encode = build_codec_encode_graph(weights, options.graph);
   write(encode, "codec_encode.onnx");
@@ -73,7 +113,7 @@ void convert_codec(const std::string& checkpoint_dir, const std::string& out_dir
   const fs::path tmp = fs::path(out_dir) / "codec.json.tmp";
   {
     std::ofstream out(tmp);
-    out << codec_bundle_info(weights.config, decode, encode).dump(2) << "\n";
+    out << codec_bundle_info(weights.config, decode, encode, options.precision).dump(2) << "\n";
     if (!out.flush()) throw Error(ErrorCode::kIo, tmp.string() + ": write failed");
   }
   fs::rename(tmp, info);  // codec.json last: its presence means the codec graphs are complete

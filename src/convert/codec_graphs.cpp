@@ -82,6 +82,7 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, con
   const std::string codes = g.add_input("codes", ElemType::kInt64, {books, "frames"});
   CodecGraphContext ctx{g, weights.tensors, g.add_input("start_frame", ElemType::kInt64, {1}), {}};
   ctx.polyphase_transpose = options.polyphase_transpose;
+  ctx.int8_convs = &options.int8_convs;
 
   // Dequantise (spec 5.4): upper clamp, codebook rows through out_proj, residual sum first, semantic added last.
   const std::vector<int64_t> limits = codebook_limits(c);
@@ -129,7 +130,8 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, con
   g.add_output(g.tanh(x), ElemType::kFloat, {1, 1, "samples"}, "audio");
 
   std::vector<CodecState> states = std::move(ctx.states);
-  return {std::move(g).build(), std::move(states)};
+  std::vector<ConvTap> convs = std::move(ctx.convs);
+  return {std::move(g).build(), std::move(states), std::move(convs)};
 }
 
 CodecGraph build_codec_encode_graph(const checkpoint::CodecWeights& weights, const CodecGraphOptions& options) {
@@ -210,7 +212,8 @@ CodecGraph build_codec_encode_graph(const checkpoint::CodecWeights& weights, con
   g.add_output(g.concat(codes, 0), ElemType::kInt64, {c.n_codebooks + 1, "frames"}, "codes");
 
   std::vector<CodecState> states = std::move(ctx.states);
-  return {std::move(g).build(), std::move(states)};
+  std::vector<ConvTap> convs = std::move(ctx.convs);
+  return {std::move(g).build(), std::move(states), std::move(convs)};
 }
 
 }  // namespace fishtts::convert

@@ -20,11 +20,13 @@ namespace fishtts::convert {
 struct CodecGraph {
   onnx::ModelProto model;
   std::vector<CodecState> states;
+  std::vector<ConvTap> convs;  // every conv, in graph order
 };
 
 struct CodecGraphOptions {
   int conv_rank = 4;  // 4: convs as [1, C, 1, L] 2-D convs (ORT's NCHWc kernels); 3: plain 1-D convs
   bool polyphase_transpose = true;  // transposed convs as plain convs + phase interleave
+  ConvQuantization int8_convs;      // decode convs emitted in int8 QDQ form (convert/codec_quantize.h)
 };
 
 CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, const CodecGraphOptions& options = {});

@@ -105,8 +105,17 @@ std::string emit_conv(CodecGraphContext& ctx, const std::string& in, const std::
                       std::vector<int64_t> dims, std::span<const float> bias, const ConvParams& params) {
   GraphBuilder& g = ctx.g;
   if (ctx.rank == 4) dims.insert(dims.end() - 1, 1);
-  return g.conv(in, g.add_initializer(name + ".weight", std::span<const float>(weight), dims),
-                g.add_initializer(name + ".bias", bias, {dims[0]}), params);
+  ConvTap tap{name, in, "", params.group};
+  const auto quantized = ctx.int8_convs ? ctx.int8_convs->find(name) : ConvQuantization::const_iterator{};
+  if (ctx.int8_convs && quantized != ctx.int8_convs->end()) {
+    tap.output = qdq_conv(g, in, name, weight, dims, bias, params, quantized->second);
+    tap.int8 = true;
+  } else {
+    tap.output = g.conv(in, g.add_initializer(name + ".weight", std::span<const float>(weight), dims),
+                        g.add_initializer(name + ".bias", bias, {dims[0]}), params);
+  }
+  ctx.convs.push_back(tap);
+  return tap.output;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "checkpoint/codec_config.h"
 #include "checkpoint/tensor_store.h"
+#include "convert/codec_quantize.h"
 #include "convert/graph_builder.h"
 
 namespace fishtts::convert {
@@ -21,6 +22,15 @@ struct CodecState {
   std::string input;
   std::string output;
   std::vector<int64_t> shape;  // fixed; zeros at the start of an utterance
+};
+
+// One convolution as emitted: its name (the key of ConvQuantization), input and output values, and group count.
+struct ConvTap {
+  std::string name;
+  std::string input;
+  std::string output;
+  int64_t groups = 1;
+  bool int8 = false;
 };
 
 // The graph being built, the weights it reads, and the states registered so far.
@@ -35,6 +45,9 @@ struct CodecGraphContext {
   int rank = 3;
   // Transposed convs as polyphase plain convs (see causal_conv_transpose), else ONNX ConvTranspose.
   bool polyphase_transpose = true;
+  // Convs listed here are emitted in int8 QDQ form (convert/codec_quantize.h); null = every conv fp32.
+  const ConvQuantization* int8_convs = nullptr;
+  std::vector<ConvTap> convs = {};  // every conv emitted, in graph order (calibration reads their values)
 };
 
 // The static shape of one WindowLimitedTransformer instance.

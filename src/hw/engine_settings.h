@@ -16,9 +16,17 @@ const char* precision_name(Precision p);
 // Parses "fp32" | "int8" | "int4"; throws fishtts::Error(kInvalidArgument) naming the accepted values.
 Precision parse_precision(const std::string& name);
 
+// Precision of the codec's decode convolutions (convert/codec_quantize.h); the rest of the codec stays fp32.
+enum class CodecPrecision { kFp32, kInt8 };
+
+const char* codec_precision_name(CodecPrecision p);
+// Parses "fp32" | "int8"; throws fishtts::Error(kInvalidArgument) naming the accepted values.
+CodecPrecision parse_codec_precision(const std::string& name);
+
 struct SettingsOverrides {
   int threads = 0;                       // 0 = choose from the hardware
   std::optional<Precision> precision;    // unset = choose from the ISA
+  std::optional<CodecPrecision> codec_precision;  // unset = choose from the ISA
 };
 
 struct EngineSettings {
@@ -29,6 +37,8 @@ struct EngineSettings {
   // MatMulNBits accuracy_level: 4 = int8 activations with integer dot products, 1 = fp32 compute.
   int matmul_accuracy_level = 1;
   std::string accuracy_reason;
+  CodecPrecision codec_precision = CodecPrecision::kFp32;
+  std::string codec_precision_reason;
 };
 
 // Throws fishtts::Error(kInvalidArgument) for a negative or absurd thread override.

@@ -34,6 +34,7 @@ convert::BundleOptions bundle_options(const EngineParams& p, const hw::EngineSet
   o.llm.graph.weights.block_size = p.block_size;
   o.llm.graph.weights.accuracy_level = s.matmul_accuracy_level;
   o.llm.graph.sample_space = p.sample_space;
+  o.codec.precision = s.codec_precision;
   return o;
 }
 

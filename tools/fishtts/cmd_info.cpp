@@ -18,6 +18,7 @@ struct InfoOptions {
   bool json = false;
   int threads = 0;
   std::string precision;
+  std::string codec_precision;
 };
 
 nlohmann::json isa_json(const hw::IsaFeatures& isa) {
@@ -33,6 +34,7 @@ nlohmann::json build_report(const InfoOptions& opt) {
   hw::SettingsOverrides overrides;
   overrides.threads = opt.threads;
   if (!opt.precision.empty()) overrides.precision = hw::parse_precision(opt.precision);
+  if (!opt.codec_precision.empty()) overrides.codec_precision = hw::parse_codec_precision(opt.codec_precision);
   hw::EngineSettings s = hw::choose_settings(cpu, overrides);
 
   return {
@@ -49,7 +51,8 @@ nlohmann::json build_report(const InfoOptions& opt) {
       {"settings",
        {{"intra_op_threads", {{"value", s.intra_op_threads}, {"reason", s.threads_reason}}},
         {"precision", {{"value", hw::precision_name(s.precision)}, {"reason", s.precision_reason}}},
-        {"matmul_accuracy_level", {{"value", s.matmul_accuracy_level}, {"reason", s.accuracy_reason}}}}},
+        {"matmul_accuracy_level", {{"value", s.matmul_accuracy_level}, {"reason", s.accuracy_reason}}},
+        {"codec_precision", {{"value", hw::codec_precision_name(s.codec_precision)}, {"reason", s.codec_precision_reason}}}}},
   };
 }
 
@@ -92,6 +95,8 @@ void add_info_command(CLI::App& app) {
   cmd->add_option("--threads", opt->threads, "Intra-op threads to report instead of the automatic choice (0 = auto)");
   cmd->add_option("--precision", opt->precision, "Weight precision to report instead of the automatic choice")
       ->check(CLI::IsMember({"fp32", "int8", "int4"}));
+  cmd->add_option("--codec-precision", opt->codec_precision, "Codec decode precision to report instead of the automatic choice")
+      ->check(CLI::IsMember({"fp32", "int8"}));
   cmd->callback([opt] {
     nlohmann::json report = build_report(*opt);
     if (opt->json) {

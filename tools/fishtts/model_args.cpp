@@ -16,6 +16,9 @@ void ModelArgs::add_to(CLI::App* cmd, bool required) {
   cmd->add_option("--threads", threads, "Intra-op threads (0 = one per physical core)")->check(CLI::Range(0, 1024));
   cmd->add_option("--precision", precision, "Transformer weights: fp32, int8 or int4 (default: chosen from the CPU)")
       ->check(CLI::IsMember({"fp32", "int8", "int4"}));
+  cmd->add_option("--codec-precision", codec_precision,
+                  "Codec decode convolutions: fp32 or int8 (static, calibrated at conversion; default: chosen from the CPU)")
+      ->check(CLI::IsMember({"fp32", "int8"}));
   cmd->add_option("--sample-space", sample_space,
                   "semantic (heads limited to what sampling can pick) or full (exactly S1's heads)")
       ->check(CLI::IsMember({"semantic", "full"}));
@@ -29,6 +32,7 @@ pipeline::EngineParams ModelArgs::engine_params() const {
   p.cache_dir = cache_dir;
   p.overrides.threads = threads;
   if (!precision.empty()) p.overrides.precision = hw::parse_precision(precision);
+  if (!codec_precision.empty()) p.overrides.codec_precision = hw::parse_codec_precision(codec_precision);
   p.sample_space = convert::parse_sample_space(sample_space);
   p.block_size = block_size;
   return p;

@@ -1,6 +1,6 @@
-// Options every model-running subcommand shares (--model, --cache-dir, --threads, --precision, --sample-space,
-// --block-size) and the one way they turn into a bundle: a converted bundle is used as it is, a checkpoint folder
-// goes through the bundle cache (converted on first use), no --model means the built-in demo model.
+// Options every model-running subcommand shares (--model, --cache-dir, --threads, --precision, --codec-precision,
+// --sample-space, --block-size) and the one way they turn into a bundle: a converted bundle is used as it is, a
+// checkpoint folder goes through the bundle cache (converted on first use), no --model means the built-in demo model.
 #pragma once
 
 #include <string>
@@ -18,6 +18,7 @@ struct ModelArgs {
   std::string cache_dir;
   int threads = 0;
   std::string precision;  // empty: from the hardware
+  std::string codec_precision;  // empty: from the hardware
   std::string sample_space = "semantic";
   int block_size = 128;
 
