@@ -166,12 +166,13 @@ TEST_F(CliSay, AStoredVoiceIsEncodedOnceAndEqualsTheSameAudioGivenInline) {
   EXPECT_NE(tricky.exit_code, 0);
 }
 
-TEST_F(CliSay, AnUnlimitedBudgetStopsAtTheCodecsPositionLimit) {
-  // The fixture's codec decodes at most 256 frames (its post_module RoPE table); random weights never stop.
+TEST_F(CliSay, GenerationRunsPastTheCodecsPositionLimit) {
+  // One codec decoder covers at most 256 frames of the fixture (its post_module RoPE table); the rolling decoder
+  // hands over to a fresh one before that, so 299 frames (random weights never stop) all become audio.
   auto r = run_cli("say 'Hello world.' --model '" + kFixture.string() + "' --cache-dir '" + (dir_ / "cache").string() +
-                   "' --greedy --max-new-tokens 0 --precision fp32 -q -o '" + (dir_ / "long.wav").string() + "'");
+                   "' --greedy --max-new-tokens 300 --precision fp32 -q -o '" + (dir_ / "long.wav").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(samples_of(dir_ / "long.wav").size(), 256u * 2048u);
+  EXPECT_EQ(samples_of(dir_ / "long.wav").size(), 299u * 2048u);
 }
 
 TEST_F(CliSay, TextFromStdinAndFromAFile) {

@@ -10,6 +10,7 @@ ChunkGraphInfo graph_from_json(const nlohmann::json& j) {
   g.file = j.at("file").get<std::string>();
   g.max_frames = j.at("max_frames").get<int64_t>();
   g.latent_steps_per_frame = j.at("latent_steps_per_frame").get<int64_t>();
+  g.window_frames = j.value("window_frames", int64_t{0});  // absent in bundles written before long-form decoding
   for (const auto& s : j.at("states")) {
     g.states.push_back({s.at("input").get<std::string>(), s.at("output").get<std::string>(),
                         s.at("shape").get<std::vector<int64_t>>()});

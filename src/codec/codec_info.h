@@ -19,6 +19,7 @@ struct StateInfo {
 struct ChunkGraphInfo {
   std::string file;
   int64_t max_frames = 0;  // position limit of its transformers (RoPE table rows), in codec frames
+  int64_t window_frames = 0;  // attention window of its transformer, in codec frames; 0 = not recorded
   int64_t latent_steps_per_frame = 0;
   std::vector<StateInfo> states;
 };

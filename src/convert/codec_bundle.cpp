@@ -80,6 +80,7 @@ nlohmann::json codec_bundle_info(const checkpoint::CodecConfig& c, const CodecGr
       {"decode",
        {{"file", "codec_decode.onnx"},
         {"max_frames", c.post_module.block_size},
+        {"window_frames", c.post_module.window_size},
         {"latent_steps_per_frame", upsampling},
         {"states", states_json(decode.states)}}},
       {"encode",

@@ -3,10 +3,25 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace fishtts::pipeline {
+
+// One text chunk of a long-form request (issue 11).
+struct ChunkMetrics {
+  int characters = 0;               // code points of the chunk's text
+  int prompt_positions = 0;
+  int context_positions = 0;        // positions of earlier chunks carried as context
+  int reused_prefix_positions = 0;
+  int frames = 0;
+  double first_frame_ms = 0;        // prefill + first frame of this chunk
+  double generation_ms = 0;
+  bool stopped_on_im_end = false;
+
+  nlohmann::json to_json() const;
+};
 
 struct SynthesisMetrics {
   double tokenize_ms = 0;
@@ -16,10 +31,12 @@ struct SynthesisMetrics {
   double decode_ms = 0;            // codec
   double total_ms = 0;             // start to last sample
   double time_to_first_audio_ms = 0;
-  int prompt_positions = 0;
-  int reused_prefix_positions = 0;  // prompt positions whose KV came from an earlier request's reference prefill
+  int prompt_positions = 0;         // the longest prompt of any chunk
+  int reused_prefix_positions = 0;  // prompt positions whose KV came from an earlier reference prefill (all chunks)
   int frames = 0;
-  bool stopped_on_im_end = false;
+  bool stopped_on_im_end = false;   // the last chunk's generation ended on <|im_end|>
+  int text_chunks = 0;              // chunks the text was split into (1 without chunking)
+  std::vector<ChunkMetrics> chunks; // those generated so far
   double audio_seconds = 0;
   int64_t peak_rss_bytes = 0;
 

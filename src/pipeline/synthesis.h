@@ -1,6 +1,9 @@
 // One request: text (+ references) -> a stream of audio chunks, pulled one at a time (start / next / cancel).
 // Frames are decoded as they are generated (the codec's streaming decoder carries its causal state), so the
 // chunks concatenated equal the whole-utterance decode, and audio can play before generation ends.
+// Long text (issue 11) is split into text chunks generated one after another, each prompted with the reference
+// voices (their KV prefix prefilled once) and the previous chunks as context; all frames go through one decoder,
+// so there is no seam between chunks, and a chunk's audio is out before the next chunk starts generating.
 //
 //   pipeline::Synthesis s(engine, request);
 //   pipeline::AudioChunk chunk;
@@ -13,8 +16,11 @@
 #include <vector>
 
 #include "lm/frame_generator.h"
+#include "pipeline/chunk_context.h"
 #include "pipeline/engine.h"
 #include "pipeline/metrics.h"
+#include "pipeline/rolling_decoder.h"
+#include "text/text_splitter.h"
 
 namespace fishtts::pipeline {
 
@@ -34,11 +40,19 @@ struct SynthesisRequest {
   // so audio starts early.
   int chunk_frames = 16;
   int first_chunk_frames = 4;
+  // Long-form: split the text into chunks of at most this many characters (text::kMinChunkLength ..
+  // kMaxChunkLength), generated in turn; 0 = S1's single pass over the whole text (its prompt limit applies).
+  // max_new_tokens and the seed apply per chunk (chunk i samples with seed + i).
+  std::size_t chunk_length = text::kDefaultChunkLength;
+  // Prompt positions of earlier chunks (text + codes, whole chunks, most recent first) each chunk gets as
+  // context. 512 holds one chunk of default length (~50 text tokens + ~13 s of frames) with room to spare.
+  std::size_t context_positions = 512;
 };
 
 struct AudioChunk {
   std::vector<float> samples;
   bool is_last = false;
+  int text_chunk = 0;  // index of the text chunk these samples came from
 };
 
 class Synthesis {
@@ -53,22 +67,36 @@ class Synthesis {
   void cancel();
 
   const SynthesisMetrics& metrics() const { return metrics_; }
+  // The text chunks, known after the first next().
+  const std::vector<std::string>& text_chunks() const { return chunks_; }
 
  private:
   void start();
+  void begin_text_chunk();
+  void end_text_chunk();
+  void keep_saved_prefix();  // adopt (and share) the reference KV the first chunk's prefill saved
+  text::IntMatrix build_chunk_prompt(const std::string& text, std::size_t* context_columns);
 
   std::shared_ptr<const Engine> engine_;
   SynthesisRequest request_;
   SynthesisMetrics metrics_;
+  std::vector<text::PromptReference> references_;
+  std::vector<std::string> chunks_;
+  std::size_t chunk_index_ = 0;
+  bool chunk_open_ = false;  // the current text chunk's generator has frames left
+  std::vector<std::vector<int32_t>> chunk_frames_;  // frames of the current text chunk (its context later)
+  ChunkContext context_;
   std::unique_ptr<lm::LmSession> session_;
   std::unique_ptr<lm::FrameGenerator> generator_;
-  std::unique_ptr<codec::StreamingDecoder> decoder_;
+  std::unique_ptr<RollingDecoder> decoder_;
   std::atomic<bool> cancelled_{false};
   bool started_ = false;
   bool done_ = false;
-  bool generation_done_ = false;
   double started_at_ = 0;
-  std::string prefix_key_;  // the reference prefix to share once the prefill has saved it
+  double chunk_started_at_ = 0;
+  std::size_t prefix_columns_ = 0;  // prompt columns that depend on the references only
+  std::string prefix_key_;          // their hash: the engine's prefix cache key
+  std::shared_ptr<const lm::KvPrefix> prefix_;  // their KV, once prefilled (reused by every chunk)
 };
 
 }  // namespace fishtts::pipeline

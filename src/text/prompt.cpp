@@ -104,4 +104,9 @@ IntMatrix build_prompt(const Tokenizer& tokenizer, const std::string& text, std:
   return columns.finish();
 }
 
+std::size_t reference_columns(const Tokenizer& tokenizer, const PromptReference& reference) {
+  return tokenizer.encode(kSpeaker).size() + tokenizer.encode(reference.text).size() + reference.codes.cols +
+         tokenizer.encode(kImEnd).size();
+}
+
 }  // namespace fishtts::text

@@ -43,4 +43,7 @@ inline constexpr std::size_t kGenerationReserve = 2048;
 IntMatrix build_prompt(const Tokenizer& tokenizer, const std::string& text, std::span<const PromptReference> references,
                        const PromptOptions& options, std::size_t* reference_prefix = nullptr);
 
+// The prompt columns one reference segment takes ("<|speaker:0|>", its text, its frames, <|im_end|>).
+std::size_t reference_columns(const Tokenizer& tokenizer, const PromptReference& reference);
+
 }  // namespace fishtts::text

@@ -12,6 +12,7 @@
 #include "model_args.h"
 #include "pipeline/stored_reference.h"
 #include "pipeline/synthesis.h"
+#include "text/text_splitter.h"
 #include "progress.h"
 #include "prompt_args.h"
 #include "sampling_args.h"
@@ -31,6 +32,8 @@ struct SayOptions {
   std::filesystem::path output = "out.wav";
   std::string format;
   bool stream = false;
+  std::size_t chunk_length = text::kDefaultChunkLength;
+  bool no_chunking = false;
   std::filesystem::path metrics_json;
   bool quiet = false;
 };
@@ -65,6 +68,7 @@ void run(const SayOptions& opt) {
   pipeline::SynthesisRequest request;
   request.text = text;
   request.generation = opt.sampling.resolve();
+  request.chunk_length = opt.no_chunking ? 0 : opt.chunk_length;
   audio::DecodeOptions read;
   read.target_rate = engine->sample_rate();
   for (std::size_t i = 0; i < opt.reference_audio.size(); ++i) {
@@ -93,7 +97,9 @@ void run(const SayOptions& opt) {
     } else {
       whole.insert(whole.end(), chunk.samples.begin(), chunk.samples.end());
     }
-    progress.frames(synthesis.metrics().frames, budget, synthesis.metrics().audio_seconds);
+    const pipeline::SynthesisMetrics& m = synthesis.metrics();
+    const int chunks_done = chunk.is_last ? m.text_chunks : chunk.text_chunk;
+    progress.frames(m.frames, budget, m.audio_seconds, chunks_done, m.text_chunks);
   }
   progress.finish();
   if (writer) {
@@ -138,6 +144,13 @@ void add_say_command(CLI::App& app) {
   cmd->add_option("--references-dir", opt->references_dir,
                   "Where stored voices live (default: $FISHTTS_REFERENCES_DIR, else <cache>/references)");
   cmd->add_flag("--stream", opt->stream, "Write the audio chunk by chunk while it is generated");
+  cmd->add_option("--chunk-length", opt->chunk_length,
+                  "Long text: generate it in chunks of at most this many characters, each with the previous one "
+                  "as context (max-new-tokens and seed apply per chunk)")
+      ->check(CLI::Range(text::kMinChunkLength, text::kMaxChunkLength))
+      ->capture_default_str();
+  cmd->add_flag("--no-chunking", opt->no_chunking,
+                "Generate the whole text in one pass, as S1 does (its 6144-token prompt limit applies)");
   cmd->add_option("--metrics-json", opt->metrics_json, "Write this request's metrics as JSON");
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress or summary on stderr");
   opt->model.add_to(cmd, /*required=*/false);

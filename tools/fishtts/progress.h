@@ -11,8 +11,9 @@ class Progress {
   explicit Progress(bool quiet);
   // Stage messages ("converting the codec...") as lines.
   void line(const std::string& text);
-  // Synthesis: frames so far out of at most `budget`, seconds of audio, elapsed seconds.
-  void frames(int done, int budget, double audio_seconds);
+  // Synthesis: frames so far out of at most `budget`, seconds of audio, elapsed seconds. Long text: the bar
+  // counts text chunks instead (`chunks_done` of `chunks`) when there is more than one.
+  void frames(int done, int budget, double audio_seconds, int chunks_done = 0, int chunks = 1);
   // Ends a bar line (call before printing anything else).
   void finish();
 

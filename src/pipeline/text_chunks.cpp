@@ -1,0 +1,22 @@
+#include "pipeline/text_chunks.h"
+
+#include "common/error.h"
+#include "text/text_splitter.h"
+
+namespace fishtts::pipeline {
+
+std::vector<std::string> request_text_chunks(const std::string& text, std::size_t chunk_length,
+                                             const text::Tokenizer& tokenizer) {
+  if (chunk_length == 0) return {text};
+  text::SplitOptions options;
+  options.chunk_length = chunk_length;
+  options.protected_strings = tokenizer.specials().tokens();
+  std::vector<std::string> chunks = text::split_text(text, options);
+  if (chunks.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "nothing to say: the text is empty once whitespace and control "
+                                             "characters are removed");
+  }
+  return chunks;
+}
+
+}  // namespace fishtts::pipeline
