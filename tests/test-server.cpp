@@ -114,6 +114,49 @@ TEST(Server, StreamingSendsAnOpenEndedWavHeaderThenThePcmOfTheWholeFile) {
   EXPECT_EQ(streamed, wav.pcm);
 }
 
+TEST(Server, ChunkLengthSplitsLongTextAndStreamsEveryChunk) {
+  auto c = shared_server().client();
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += "This is sentence " + std::to_string(i) + " of a text long enough to need chunks. ";
+  json body = {{"text", text}, {"max_new_tokens", 3}, {"seed", 7}, {"chunk_length", 100}};
+  auto chunked = c.Post("/v1/tts", body.dump(), "application/json");
+  ASSERT_TRUE(chunked);
+  ASSERT_EQ(chunked->status, 200) << chunked->body;
+  const int chunks = std::stoi(chunked->get_header_value("X-Fishtts-Text-Chunks"));
+  EXPECT_GE(chunks, 3);
+  // Each chunk generates its own frames (max_new_tokens applies per chunk).
+  EXPECT_EQ(std::stoi(chunked->get_header_value("X-Fishtts-Frames")), 2 * chunks);
+  EXPECT_EQ(parse_wav(chunked->body).data_size, static_cast<std::uint32_t>(2 * chunks * kFrameSamples * 2));
+
+  body["chunk_length"] = 40;  // clamped to 100, as the schema's declared range
+  auto clamped = c.Post("/v1/tts", body.dump(), "application/json");
+  ASSERT_TRUE(clamped);
+  EXPECT_EQ(clamped->body, chunked->body);
+
+  body["chunk_length"] = 0;  // S1's one pass
+  auto one_pass = c.Post("/v1/tts", body.dump(), "application/json");
+  ASSERT_TRUE(one_pass);
+  EXPECT_EQ(one_pass->get_header_value("X-Fishtts-Text-Chunks"), "1");
+
+  body["chunk_length"] = 100;
+  body["streaming"] = true;
+  body["format"] = "pcm";
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/tts";
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  std::string streamed;
+  req.content_receiver = [&](const char* data, std::size_t n, uint64_t, uint64_t) {
+    streamed.append(data, n);
+    return true;
+  };
+  auto res = c.send(req);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(streamed, parse_wav(chunked->body).pcm);
+}
+
 TEST(Server, MsgpackAndMultipartBodiesGiveTheSameAudioAsJson) {
   auto c = shared_server().client();
   auto from_json = c.Post("/v1/tts", small_request().dump(), "application/json");

@@ -174,6 +174,9 @@ typedef struct fishtts_synthesis_params {
   fishtts_penalty_history penalty_history;
   int chunk_frames;                     /* frames per chunk after the first; default 16 (0.74 s) */
   int first_chunk_frames;               /* frames in the first chunk, smaller so audio starts early; default 4 */
+  int chunk_length;                     /* long text: generated in chunks of at most this many characters, 100..300
+                                           (default 200), each with the previous chunk as context; max_new_tokens and
+                                           seed apply per chunk (chunk i uses seed + i). 0 = one pass, as S1 */
 } fishtts_synthesis_params;
 
 FISHTTS_API fishtts_synthesis_params fishtts_synthesis_default_params(void);
@@ -214,6 +217,7 @@ typedef struct fishtts_metrics {
   int frames;                    /* audio frames generated; samples = frames * frame length (2048 for S1) */
   int stopped_on_im_end;         /* 1: the model ended the utterance; 0: max_new_tokens was reached */
   int64_t peak_rss_bytes;        /* of the whole process */
+  int text_chunks;               /* chunks the text was split into (1 without chunking) */
 } fishtts_metrics;
 
 FISHTTS_API fishtts_status fishtts_synthesis_metrics(const fishtts_synthesis* synth, fishtts_metrics* metrics);

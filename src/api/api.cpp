@@ -133,6 +133,7 @@ fishtts_synthesis_params fishtts_synthesis_default_params(void) {
                                                                           : FISHTTS_PENALTY_HISTORY_CORRECTED;
   p.chunk_frames = defaults.chunk_frames;
   p.first_chunk_frames = defaults.first_chunk_frames;
+  p.chunk_length = static_cast<int>(defaults.chunk_length);
   return p;
 }
 
@@ -216,6 +217,7 @@ fishtts_status fishtts_synthesis_metrics(const fishtts_synthesis* synth, fishtts
     metrics->frames = m.frames;
     metrics->stopped_on_im_end = m.stopped_on_im_end ? 1 : 0;
     metrics->peak_rss_bytes = m.peak_rss_bytes;
+    metrics->text_chunks = m.text_chunks;
   });
 }
 

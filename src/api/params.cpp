@@ -98,6 +98,12 @@ pipeline::SynthesisRequest to_request(const fishtts_synthesis_params& params, in
   }
   r.chunk_frames = params.chunk_frames;
   r.first_chunk_frames = params.first_chunk_frames;
+  if (params.chunk_length != 0 && (params.chunk_length < static_cast<int>(text::kMinChunkLength) ||
+                                   params.chunk_length > static_cast<int>(text::kMaxChunkLength))) {
+    bad("fishtts_synthesis_params.chunk_length is " + std::to_string(params.chunk_length) + "; expected 0 or " +
+        std::to_string(text::kMinChunkLength) + ".." + std::to_string(text::kMaxChunkLength));
+  }
+  r.chunk_length = static_cast<std::size_t>(params.chunk_length);
   return r;
 }
 

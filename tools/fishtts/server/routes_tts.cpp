@@ -104,6 +104,7 @@ PendingSynthesis to_synthesis(ServerContext& ctx, TtsRequest& tts) {
   pending.reference_id = tts.reference_id;
   request.text = std::move(tts.text);
   request.generation = tts.generation;
+  request.chunk_length = tts.chunk_length;
   if (tts.reference_id) {
     // Upstream creates any unknown id's folder (spec 6.2); here an unknown id is an error, a malformed one too.
     if (!pipeline::is_valid_reference_id(*tts.reference_id)) pipeline::validate_reference_id(*tts.reference_id);
@@ -204,6 +205,7 @@ void answer_tts(ServerContext& ctx, TtsRequest tts, httplib::Response& res) {
     const pipeline::SynthesisMetrics m = channel->metrics();
     res.set_header("X-Fishtts-Frames", std::to_string(m.frames));
     res.set_header("X-Fishtts-Rtf", std::to_string(m.rtf()));
+    res.set_header("X-Fishtts-Text-Chunks", std::to_string(m.text_chunks));
     res.set_header("Content-Disposition", std::string("attachment; filename=audio.") + audio::audio_format_name(tts.format));
     res.set_content(std::string(file.begin(), file.end()), content_type_of(tts.format));
     return;

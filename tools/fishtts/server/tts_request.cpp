@@ -1,5 +1,6 @@
 #include "tts_request.h"
 
+#include <algorithm>
 #include <random>
 
 #include "body_fields.h"
@@ -101,7 +102,12 @@ TtsRequest parse_tts_request(const RequestBody& body) {
   if (cache != "on" && cache != "off") throw HttpError(422, "field 'use_memory_cache': expected 'on' or 'off'");
   r.use_memory_cache = cache == "on";
   f.boolean("normalize", true);
-  f.lax_integer("chunk_length");  // declared, unused and unbounded upstream (3.7): only its type is checked
+  // Unbounded in upstream's schema (3.7) and ignored by S1: any integer is accepted, and now honoured.
+  if (const std::optional<int64_t> length = f.lax_integer("chunk_length")) {
+    r.chunk_length = *length <= 0 ? 0
+                                  : static_cast<std::size_t>(std::clamp<int64_t>(
+                                        *length, text::kMinChunkLength, text::kMaxChunkLength));
+  }
   r.streaming = f.boolean("streaming", false);
   read_generation(f, r.generation);
   if (r.streaming && r.format != audio::AudioFormat::kWav && r.format != audio::AudioFormat::kPcm) {

@@ -10,6 +10,7 @@
 
 #include "audio/audio_io.h"
 #include "lm/frame_generator.h"
+#include "text/text_splitter.h"
 #include "request_body.h"
 
 namespace fishtts::server {
@@ -27,12 +28,14 @@ struct TtsRequest {
   bool streaming = false;
   bool use_memory_cache = false;  // read the inline references' codes cache (it is always written)
   lm::GenerationParams generation;
+  std::size_t chunk_length = text::kDefaultChunkLength;  // long-form chunking; 0 = one pass
 };
 
 // Fields: text (required), format (wav | pcm | mp3 | flac), references [{audio, text}], reference_id, seed,
 // use_memory_cache (on | off: read the codes cache of inline references), normalize (accepted, unused upstream too),
 // streaming, max_new_tokens (>= 0, 0 = to the context end), top_p [0.1, 1], repetition_penalty [0.9, 2],
-// temperature [0.1, 1], chunk_length (any integer, unused). Multipart bodies send references as repeated
+// temperature [0.1, 1], chunk_length (any integer, as upstream's schema: <= 0 = one pass over the whole text,
+// otherwise clamped to [100, 300]; long text is generated in chunks of at most that many characters). Multipart bodies send references as repeated
 // `reference_audio` file parts paired in order with `reference_text` parts. A missing seed draws a random one.
 TtsRequest parse_tts_request(const RequestBody& body);
 
