@@ -5,7 +5,9 @@
 //
 //   bench-codec [--benchmark_filter=Decode]   FISHTTS_BENCH_CHECKPOINT=/work/s1mini (default): a checkpoint folder
 //   made by `fishtts dev make-checkpoint --preset s1-mini --seed 1 --out /work/s1mini`; the converted codec is
-//   cached in FISHTTS_BENCH_CODEC_BUNDLE (default /tmp/fishtts-bench-codec, "-naive" appended for the naive export).
+//   cached in FISHTTS_BENCH_CODEC_BUNDLE (default /tmp/fishtts-bench-codec, "-naive" appended for the naive export,
+//   "-int8-<options hash>" for the int8 decode). int8 runs report snr_db against the fp32 decode of the same codes;
+//   every run reports of_fp32_peak = GFLOP/s / hw::measure_fma_peak_gflops(2).
 //   FISHTTS_BENCH_PROFILE=1 also writes ORT profiles of one 32-frame decode (fp32, int8) and encode chunk.
 //
 // Measured 2026-11-25, ORT 1.29, 2 vCPU Zen 4, on a machine shared with 3 other engineers' builds (load average
@@ -22,6 +24,18 @@
 //     chunk 32 10.2 s, i.e. 1-frame calls cost 2x per frame, 4-frame calls +20%.
 //   int8 convs (DynamicQuantizeLinear + ConvInteger, per-channel int8 weights): ConvInteger alone took 3.3x the
 //     fp32 Conv time in the same profile, and 17 dB SNR on the tiny fixture -> dropped.
+// Static int8 (QDQ -> QLinearConv, --codec-precision int8), Sapphire Rapids VM (AVX-512 VNNI, AMX), 2 threads:
+//   chunk 16, 3 interleaved repetitions, load 2 -> 9 during the run: fp32 decode 2.58 / 2.59 / 2.94 s/s,
+//     int8 1.72 / 2.03 / 2.15 s/s -> 1.3-1.5x; encode (fp32 in both) 2.18-2.35 s/s. Measured FMA peak under
+//     that load 139 GFLOP/s; fp32 decode reached 0.36-0.41 of it, int8 0.49-0.61 (fp32-equivalent GFLOP/s).
+//   ORT profile of one 32-frame decode chunk, load ~2: fp32 3.04 s of kernel time (Conv 50%, Sin 15%, Mul 9%,
+//     NCHWc reorders 11%); int8 2.29 s: QLinearConv 0.35 s vs fp32 Conv 1.52 s (4.3x), but Sin 19%, Mul 17%,
+//     DequantizeLinear 12%, Add 9%, Transpose 7% (NHWC layout around QLinearConv): Snake and Q/DQ are now the cost.
+//   SNR against fp32 (28 decoder convs in int8, first and last fp32): tiny fixture 16.0 dB, S1-mini 6.7 dB; only
+//     the last stage (model.4) in int8: 27.8 / 15.5 dB, at 1.15x. Random weights amplify any perturbation: int8
+//     weights alone (fp32 activations) 22.6 dB on the tiny fixture; one first-stage conv alone 20.7 dB. Calibration
+//     range: percentile 99.99 16.0 dB, min/max 15.6, 99.9 13.6. Per-channel activation scales (folded into the
+//     weights so QLinearConv still sees per-tensor ones) were worse: 11.6 dB -> removed.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

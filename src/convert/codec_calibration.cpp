@@ -88,7 +88,8 @@ ConvQuantization calibrate_decode(const CodecGraph& graph, const checkpoint::Cod
   try {
     session = std::make_unique<Ort::Session>(ort::env(), bytes.data(), bytes.size(), session_options);
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kInternal, "calibration: ONNX Runtime cannot load the fp32 decode graph: " + std::string(e.what()));
+    throw Error(ErrorCode::kInternal,
+                "calibration: ONNX Runtime cannot load the fp32 decode graph: " + std::string(e.what()));
   }
 
   // Chunked decode with the carried state, as codec::StreamingDecoder runs it.
@@ -101,7 +102,8 @@ ConvQuantization calibrate_decode(const CodecGraph& graph, const checkpoint::Cod
     int64_t n = 1;
     for (int64_t d : s.shape) n *= d;
     zeros.emplace_back(static_cast<size_t>(n), 0.0f);
-    states.push_back(Ort::Value::CreateTensor<float>(cpu, zeros.back().data(), zeros.back().size(), s.shape.data(), s.shape.size()));
+    states.push_back(Ort::Value::CreateTensor<float>(cpu, zeros.back().data(), zeros.back().size(), s.shape.data(),
+                                                     s.shape.size()));
     in_names.push_back(s.input.c_str());
     out_names.push_back(s.output.c_str());
   }
@@ -137,7 +139,8 @@ ConvQuantization calibrate_decode(const CodecGraph& graph, const checkpoint::Cod
 
   ConvQuantization ranges;
   for (const ConvTap& conv : graph.convs) {
-    ranges[conv.name] = {recorded[conv.input].range(options.percentile), recorded[conv.output].range(options.percentile)};
+    ranges[conv.name] = {recorded[conv.input].range(options.percentile),
+                         recorded[conv.output].range(options.percentile)};
   }
   return ranges;
 }

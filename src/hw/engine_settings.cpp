@@ -93,8 +93,9 @@ EngineSettings choose_settings(const CpuInfo& cpu, const SettingsOverrides& over
     // convs 4.3x faster than fp32 Conv, but Snake, Q/DQ and layout transposes stay, so the decode gains only ~1.3x,
     // at 16 dB SNR against fp32 on the tiny fixture (7 dB on S1-mini). The bar is 30 dB: no ISA gets int8.
     s.codec_precision = CodecPrecision::kFp32;
-    s.codec_precision_reason = "int8 convs (VNNI/AMX QLinearConv) made the decode only ~1.3x faster at 16 dB SNR against "
-                               "fp32, below the 30 dB bar; fp32 is the reference";
+    s.codec_precision_reason =
+        "int8 convs (VNNI/AMX QLinearConv) made the decode only ~1.3x faster at 16 dB SNR against fp32, below the "
+        "30 dB bar; fp32 is the reference";
   }
   return s;
 }
