@@ -108,6 +108,35 @@ TEST_F(CliBench, QuickRunWritesSaneJsonAndATablePerWorkload) {
   for (const std::string& w : workloads) EXPECT_NE(table.find("| " + w + " |"), std::string::npos) << w;
 }
 
+// A codec-only rerun merged into the first run's report: its codec results replace the earlier ones, the
+// transformer results are kept, and the int8 codec gets an SNR vs the fp32 codec of the same run.
+TEST_F(CliBench, CodecRerunMergesIntoAnEarlierReport) {
+  const std::string common = "bench --quick --model '" + kFixture.string() + "' --cache-dir '" + (dir_ / "cache").string() +
+                             "' --precision fp32 --threads 1 --prefill-tokens 24 --frames 6 --codec-seconds 0.5"
+                             " --bound-mb 16 --markdown '" + (dir_ / "B.md").string() + "'";
+  auto first = run_cli(common + " --codec-precision fp32 --json '" + (dir_ / "a.json").string() + "'");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto second = run_cli(common + " --parts codec --codec-precision fp32,int8 --merge '" + (dir_ / "a.json").string() +
+                        "' --json '" + (dir_ / "b.json").string() + "'");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const nlohmann::json a = nlohmann::json::parse(read_text_file(dir_ / "a.json"));
+  const nlohmann::json b = nlohmann::json::parse(read_text_file(dir_ / "b.json"));
+  EXPECT_EQ(find_result(a["results"], "codec_decode", "int8"), nullptr);
+  EXPECT_EQ(b.at("merged").size(), 1u);
+  EXPECT_EQ(b["results"].size(), a["results"].size() + 2);  // + int8 decode and encode
+  const nlohmann::json* kept = find_result(b["results"], "generate", "fp32");
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(*kept, *find_result(a["results"], "generate", "fp32"));
+  const nlohmann::json* rerun = find_result(b["results"], "codec_decode", "fp32");
+  ASSERT_NE(rerun, nullptr);
+  EXPECT_NE(rerun->at("runs_ms"), find_result(a["results"], "codec_decode", "fp32")->at("runs_ms"));
+  const nlohmann::json* int8 = find_result(b["results"], "codec_decode", "int8");
+  ASSERT_NE(int8, nullptr);
+  const double snr = int8->at("quality").at("snr_db").get<double>();
+  EXPECT_GT(snr, 0);
+  EXPECT_LT(snr, 60);  // int8 convolutions change the audio
+}
+
 TEST_F(CliBench, UnknownPrecisionIsRefused) {
   auto r = run_cli("bench --precision fp16 --json '" + (dir_ / "r.json").string() + "'");
   EXPECT_NE(r.exit_code, 0);

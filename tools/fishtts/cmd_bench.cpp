@@ -61,7 +61,6 @@ void run(BenchOptions& opt) {
   const fs::path results_dir = s.repo_root.empty() ? fs::path(".") : s.repo_root / "bench" / "results";
   if (opt.json.empty()) opt.json = results_dir / (bench::today_utc() + "-" + bench::cpu_slug(model_name) + ".json");
   if (opt.markdown.empty()) opt.markdown = s.repo_root.empty() ? fs::path("BENCHMARKS.md") : s.repo_root / "docs" / "BENCHMARKS.md";
-  s.codec_variants = bench::codec_variant_names();
 
   nlohmann::json report = bench::run_sweep(s);
   const fs::path shown = s.repo_root.empty() ? opt.json : fs::relative(fs::absolute(opt.json), s.repo_root);
@@ -103,6 +102,14 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--precision", s.precisions, "Transformer precisions to sweep")
       ->delimiter(',')
       ->check(CLI::IsMember({"fp32", "int8", "int4"}));
+  s.codec_variants = bench::codec_variant_names();
+  cmd->add_option("--codec-precision", s.codec_variants, "Codec variants to sweep (the first is the SNR reference)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(bench::codec_variant_names()));
+  cmd->add_option("--parts", s.parts, "Which jobs run: llm (transformer + end to end), codec")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"llm", "codec"}));
+  cmd->add_option("--merge", s.merge, "An earlier run's JSON: its results for jobs this run does not repeat are kept");
   cmd->add_option("--threads", s.threads, "Thread counts to sweep (default: 1 and the machine's default)")
       ->delimiter(',')
       ->check(CLI::Range(1, 1024));

@@ -6,7 +6,8 @@ namespace fishtts::cli::bench {
 namespace {
 
 const std::array kVariants = {
-    CodecVariant{"fp32", [](pipeline::EngineParams&) {}},
+    CodecVariant{"fp32", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kFp32; }},
+    CodecVariant{"int8", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kInt8; }},
 };
 
 }  // namespace

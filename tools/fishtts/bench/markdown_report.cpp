@@ -131,8 +131,13 @@ std::string markdown_report(const nlohmann::json& report) {
      << "| commit | " << m["git_commit"].get<std::string>() << " |\n"
      << "| date | " << m["date"].get<std::string>() << " |\n"
      << "| load average (1/5/15 min) | start " << loads(m["loadavg_start"]) << ", end " << loads(m["loadavg_end"])
-     << " |\n"
-     << "| sizes | prefill " << c["prefill_tokens"].get<int>() << " tokens, " << c["frames"].get<int>()
+     << " |\n";
+  for (const nlohmann::json& earlier : report.value("merged", nlohmann::json::array())) {
+    md << "| merged from | " << earlier["file"].get<std::string>() << " (" << earlier["date"].get<std::string>()
+       << ", load " << loads(earlier["loadavg_start"]) << " -> " << loads(earlier["loadavg_end"]) << "): `"
+       << earlier["command"].get<std::string>() << "` |\n";
+  }
+  md << "| sizes | prefill " << c["prefill_tokens"].get<int>() << " tokens, " << c["frames"].get<int>()
      << " frames, codec " << c["codec_seconds"].get<double>() << " s |\n\n";
   md << "Bounds measured in each run's process (read: " << c["bound_mb"].get<int>()
      << " MB buffer summed; FMA: a tight vector FMA loop):\n\n"

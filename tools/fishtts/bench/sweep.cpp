@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <set>
 
 #include "bench/child_process.h"
 #include "bench/codec_variants.h"
@@ -56,8 +57,13 @@ void prepare_bundles(const SweepOptions& o, const std::string& model) {
         pipeline::resolve_model(p, settings, [](const std::string& l) { std::fprintf(stderr, "bench: %s\n", l.c_str()); });
     if (b.converted) std::fprintf(stderr, "bench: converted in %.0f s: %s\n", b.convert_seconds, b.dir.c_str());
   };
-  for (const std::string& p : o.precisions) resolve(params_for(o, model, p));
+  const bool llm = std::find(o.parts.begin(), o.parts.end(), "llm") != o.parts.end();
+  const bool codec = std::find(o.parts.begin(), o.parts.end(), "codec") != o.parts.end();
+  for (const std::string& p : o.precisions) {
+    if (llm) resolve(params_for(o, model, p));
+  }
   for (const std::string& v : o.codec_variants) {
+    if (!codec) break;
     pipeline::EngineParams p = params_for(o, model, o.precisions.front());
     find_codec_variant(v)->apply(p);
     resolve(p);
@@ -80,8 +86,13 @@ std::vector<PlannedJob> plan(const SweepOptions& o) {
       precisions.erase(std::remove(precisions.begin(), precisions.end(), "fp32"), precisions.end());
       precisions.insert(precisions.begin(), "fp32");
     }
-    for (const std::string& p : precisions) jobs.push_back({"llm:" + p, o.threads[t], quality});
-    for (const std::string& v : o.codec_variants) jobs.push_back({"codec:" + v, o.threads[t], quality});
+    auto wanted = [&](const char* part) { return std::find(o.parts.begin(), o.parts.end(), part) != o.parts.end(); };
+    if (wanted("llm")) {
+      for (const std::string& p : precisions) jobs.push_back({"llm:" + p, o.threads[t], quality});
+    }
+    if (wanted("codec")) {
+      for (const std::string& v : o.codec_variants) jobs.push_back({"codec:" + v, o.threads[t], quality});
+    }
   }
   return jobs;
 }
@@ -109,9 +120,32 @@ std::string SweepOptions::command() const {
   for (int n : threads) t.push_back(std::to_string(n));
   std::string cmd = "build/tools/fishtts/fishtts bench";
   if (!model.empty()) cmd += " --model " + model;
-  cmd += " --precision " + join(precisions) + " --threads " + join(t) + " --runs " + std::to_string(config.runs) +
-         " --warmup " + std::to_string(config.warmup);
+  cmd += " --precision " + join(precisions) + " --codec-precision " + join(codec_variants) + " --parts " + join(parts) +
+         " --threads " + join(t) + " --runs " + std::to_string(config.runs) + " --warmup " + std::to_string(config.warmup);
+  if (!merge.empty()) cmd += " --merge " + merge.string();
   return cmd;
+}
+
+void merge_earlier(nlohmann::json& report, const nlohmann::json& earlier, const std::string& source) {
+  auto job_key = [](const nlohmann::json& b) { return b["job"].get<std::string>() + "/" + b["threads"].dump(); };
+  auto result_key = [](const nlohmann::json& r) {
+    const std::string part = r["group"] == "codec" ? "codec:" : "llm:";
+    return part + r["precision"].get<std::string>() + "/" + r["threads"].dump();
+  };
+  std::set<std::string> ran;
+  for (const auto& b : report["bounds"]) ran.insert(job_key(b));
+  for (const auto& b : earlier.at("bounds")) {
+    if (!ran.count(job_key(b))) report["bounds"].push_back(b);
+  }
+  for (const auto& r : earlier.at("results")) {
+    if (!ran.count(result_key(r))) report["results"].push_back(r);
+  }
+  report["merged"].push_back({{"file", source},
+                              {"date", earlier["machine"]["date"]},
+                              {"command", earlier["command"]},
+                              {"loadavg_start", earlier["machine"]["loadavg_start"]},
+                              {"loadavg_end", earlier["machine"]["loadavg_end"]}});
+  for (const auto& m : earlier.value("merged", nlohmann::json::array())) report["merged"].push_back(m);
 }
 
 fs::path find_repo_root() {
@@ -163,6 +197,16 @@ nlohmann::json run_sweep(const SweepOptions& o) {
   }
   fs::remove_all(scratch);
   report["machine"]["loadavg_end"] = load_average();
+  report["merged"] = nlohmann::json::array();
+  if (!o.merge.empty()) {
+    std::ifstream in(o.merge);
+    if (!in) throw Error(ErrorCode::kNotFound, o.merge.string() + ": cannot read the run to merge");
+    try {
+      merge_earlier(report, nlohmann::json::parse(in), o.merge.string());
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ErrorCode::kBadFormat, o.merge.string() + ": not a fishtts bench report: " + e.what());
+    }
+  }
   return report;
 }
 

@@ -17,6 +17,8 @@ struct SweepOptions {
   std::string cache_dir;  // empty = the default cache
   std::vector<std::string> precisions;
   std::vector<std::string> codec_variants;
+  std::vector<std::string> parts = {"llm", "codec"};  // which jobs run
+  std::filesystem::path merge;  // an earlier run's JSON whose results this run does not repeat are kept
   std::vector<int> threads;
   BenchConfig config;
   std::filesystem::path repo_root;  // empty when not run from the repository
@@ -28,6 +30,9 @@ struct SweepOptions {
 
 // Runs the sweep and returns the merged report (machine, config, bounds, results, failures).
 nlohmann::json run_sweep(const SweepOptions& options);
+
+// `report` plus the results (and bounds) of `earlier` for jobs `report` did not run.
+void merge_earlier(nlohmann::json& report, const nlohmann::json& earlier, const std::string& source);
 
 // The repository this is run from (a parent of the working directory with .git and tools/fishtts), or empty.
 std::filesystem::path find_repo_root();
