@@ -181,6 +181,18 @@ TEST(TextSplitter, LongSentenceIsCutAtClausesThenWhitespace) {
   for (const auto& chunk : cjk) EXPECT_EQ(code_points(chunk).back(), U'，') << chunk;
 }
 
+TEST(TextSplitter, AClauseCutLeavesAtLeastAThirdOfTheChunk) {
+  // The only clause mark in reach is 9 characters in: spoken alone, "In Japan," would be a breath of its own.
+  const std::string text = "In Japan, " + repeat("the lamp changers climbed every tower in the winter rain ", 3) + "home.";
+  const Chunks chunks = split(text, 100);
+  ASSERT_GE(chunks.size(), 2u);
+  EXPECT_GE(length(chunks[0]), 100u / 3) << chunks[0];
+  EXPECT_EQ(chunks[0].substr(0, 9), "In Japan,");
+  // Past the third, the clause mark wins over a later space.
+  const Chunks late = split(repeat("word ", 8) + "then a comma, " + repeat("and more words ", 10) + "end.", 100);
+  EXPECT_EQ(late[0].back(), ',') << late[0];
+}
+
 // Longest minus shortest code-point length.
 std::size_t spread(const Chunks& chunks) {
   std::size_t lo = SIZE_MAX, hi = 0;

@@ -192,7 +192,8 @@ void ReferenceStore::add_decoded(const std::string& id, std::span<const float> s
   auto lock = write_lock();
   const fs::path folder = root_ / id;
   if (occupied(folder)) {
-    throw Error(ErrorCode::kAlreadyExists, "reference \"" + id + "\" already exists in " + root_.string());
+    // No folder in the message: the server passes it to clients, who have no business knowing the server's paths.
+    throw Error(ErrorCode::kAlreadyExists, "reference \"" + id + "\" already exists");
   }
   std::error_code ec;
   fs::create_directories(root_, ec);

@@ -11,6 +11,7 @@ std::vector<std::string> request_text_chunks(const std::string& text, std::size_
   text::SplitOptions options;
   options.chunk_length = chunk_length;
   options.protected_strings = tokenizer.specials().tokens();
+  options.paragraph_ends_chunk = true;  // a heading or a paragraph's end is not spoken in one breath with the next
   std::vector<std::string> chunks = text::split_text(text, options);
   if (chunks.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "nothing to say: the text is empty once whitespace and control "

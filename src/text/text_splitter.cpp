@@ -13,6 +13,9 @@
 namespace fishtts::text {
 namespace {
 
+// A cut at a clause mark leaves at least 1/kMinClauseShare of chunk_length.
+constexpr std::size_t kMinClauseShare = 3;
+
 // A grapheme cluster longer than this (in code points) is cut anyway.
 constexpr std::size_t kMaxClusterLength = 32;
 
@@ -107,7 +110,12 @@ std::vector<std::string> split_text(std::string_view text, const SplitOptions& o
     while (p < s.size() && s[p] == U' ') ++p;
     if (p == s.size()) break;
     std::size_t c = s.size();
-    if (s.size() - p > limit) c = cuts.last_in(p, p + limit, CutKind::kClause);
+    if (s.size() - p > limit) {
+      // Any sentence end; a clause mark only past a third of the chunk, so "In Japan," is not a chunk of its own
+      // (a chunk that short is spoken in a breath of its own, and costs a prefill) — else the spaces below.
+      c = cuts.last_in(p, p + limit, CutKind::kSentence);
+      if (c == 0) c = cuts.last_in(p + limit / kMinClauseShare, p + limit, CutKind::kClause);
+    }
     if (c == 0) {
       // Only spaces, or nothing, to cut at: aim at an equal share of the rest of this sentence, so it becomes
       // pieces of about the same length rather than full pieces and a scrap of a few words at the end.

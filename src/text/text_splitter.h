@@ -16,8 +16,8 @@
 // 3. Packing. Consecutive sentences are packed greedily into one chunk while it stays <= chunk_length code
 //    points (fewer, fuller chunks: fewer joins in the audio); with paragraph_ends_chunk, never across a paragraph
 //    break. Where no sentence end fits (a sentence longer than chunk_length), the chunk ends at the last clause
-//    mark that fits (, ; : 、 ， ； ： —, the Latin ones only before whitespace, never the comma of "1,000" nor
-//    the colon of "10:30"). Without one, the rest of the sentence is cut into pieces of about equal length
+//    mark that fits and leaves at least a third of chunk_length (, ; : 、 ， ； ： —, the Latin ones only before
+//    whitespace, never the comma of "1,000" nor the colon of "10:30"). Without one, the rest of the sentence is cut into pieces of about equal length
 //    (not full pieces and a scrap of two words at the end): at the whitespace nearest to an equal share, else
 //    by a hard cut between code points there that does not separate a combining mark, ZWJ sequence or
 //    skin-tone modifier from what it extends. CJK text without spaces or punctuation is hard-cut.
