@@ -217,6 +217,34 @@ TEST_F(CApiCpp, ReferenceIdSpeaksWithTheStoredVoice) {
   }
 }
 
+TEST_F(CApiCpp, LongTextIsGeneratedInChunksUnlessChunkLengthIsZero) {
+  std::string text;
+  for (int i = 0; i < 5; ++i) text += "Sentence " + std::to_string(i) + " of a text that needs more than one chunk. ";
+  fishtts_synthesis_params p = request(3);
+  p.text = text.c_str();
+  p.chunk_length = 100;
+  Synthesis chunked(*engine_, p);
+  const std::vector<float> audio = chunked.read_all();
+  const fishtts_metrics m = chunked.metrics();
+  EXPECT_GE(m.text_chunks, 3);
+  EXPECT_EQ(m.frames, 2 * m.text_chunks);  // max_new_tokens applies per chunk
+  EXPECT_EQ(audio.size(), static_cast<std::size_t>(m.frames) * 2048u);
+
+  p.chunk_length = 0;
+  Synthesis one_pass(*engine_, p);
+  one_pass.read_all();
+  EXPECT_EQ(one_pass.metrics().text_chunks, 1);
+
+  p.chunk_length = 99;
+  try {
+    Synthesis bad(*engine_, p);
+    FAIL() << "chunk_length 99 accepted";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.status(), FISHTTS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(e.what()).find("chunk_length"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(CApiCpp, ErrorsBecomeApiErrorsWithTheStatus) {
   fishtts_synthesis_params p = request();
   p.top_p = 0;
