@@ -251,7 +251,8 @@ TEST(LongForm, BadTextGetsAClearErrorOrIsSplitAnyway) {
   }
   // One 10,000-character word: hard cuts at the chunk length.
   const Result word = synthesize(request_for(std::string(10000, 'a'), 2));
-  EXPECT_EQ(word.metrics.text_chunks, 50);
+  EXPECT_EQ(word.metrics.text_chunks, 1 + (9900 + 199) / 200);  // a short first chunk (first audio sooner), then 200s
+  EXPECT_EQ(word.metrics.chunks.at(0).characters, 100);
   // No punctuation at all: cut at spaces.
   std::string words;
   for (int i = 0; i < 300; ++i) words += "word" + std::to_string(i) + " ";

@@ -181,6 +181,22 @@ TEST(TextSplitter, LongSentenceIsCutAtClausesThenWhitespace) {
   for (const auto& chunk : cjk) EXPECT_EQ(code_points(chunk).back(), U'，') << chunk;
 }
 
+TEST(TextSplitter, FirstChunkLengthLimitsOnlyTheFirstChunk) {
+  const std::string sentence = "This sentence is exactly sixty code points long, give or ta.";
+  ASSERT_EQ(length(sentence), 60u);
+  SplitOptions options;
+  options.chunk_length = 300;
+  options.first_chunk_length = 100;
+  const Chunks chunks = split(repeat(sentence + " ", 10), options);
+  ASSERT_EQ(chunks.size(), 4u);  // 60, then 4 x 60 = 240 (+3 spaces), twice, then the last 60
+  EXPECT_EQ(length(chunks[0]), 60u);
+  EXPECT_EQ(length(chunks[1]), 243u);
+  options.first_chunk_length = 99;
+  EXPECT_THROW(split_text("Hello.", options), fishtts::Error);
+  options.first_chunk_length = 301;
+  EXPECT_THROW(split_text("Hello.", options), fishtts::Error);
+}
+
 TEST(TextSplitter, AClauseCutLeavesAtLeastAThirdOfTheChunk) {
   // The only clause mark in reach is 9 characters in: spoken alone, "In Japan," would be a breath of its own.
   const std::string text = "In Japan, " + repeat("the lamp changers climbed every tower in the winter rain ", 3) + "home.";

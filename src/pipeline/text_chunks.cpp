@@ -11,7 +11,10 @@ std::vector<std::string> request_text_chunks(const std::string& text, std::size_
   text::SplitOptions options;
   options.chunk_length = chunk_length;
   options.protected_strings = tokenizer.specials().tokens();
-  options.paragraph_ends_chunk = true;  // a heading or a paragraph's end is not spoken in one breath with the next
+  options.paragraph_ends_chunk = true;
+  // The first chunk is prefilled before the first audio: keep it short so time to first audio does not depend on
+  // the chunk length (the next chunk is generated while the first one plays).
+  options.first_chunk_length = text::kMinChunkLength;  // a heading or a paragraph's end is not spoken in one breath with the next
   std::vector<std::string> chunks = text::split_text(text, options);
   if (chunks.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "nothing to say: the text is empty once whitespace and control "

@@ -93,11 +93,16 @@ std::size_t hard_cut(std::u32string_view s, std::size_t p, std::size_t target, c
 }  // namespace
 
 std::vector<std::string> split_text(std::string_view text, const SplitOptions& options) {
-  const std::size_t limit = options.chunk_length;
-  if (limit < kMinChunkLength || limit > kMaxChunkLength)
-    throw Error(ErrorCode::kInvalidArgument, "chunk_length " + std::to_string(limit) + " is outside [" +
+  const std::size_t chunk_limit = options.chunk_length;
+  if (chunk_limit < kMinChunkLength || chunk_limit > kMaxChunkLength)
+    throw Error(ErrorCode::kInvalidArgument, "chunk_length " + std::to_string(chunk_limit) + " is outside [" +
                                                  std::to_string(kMinChunkLength) + ", " +
                                                  std::to_string(kMaxChunkLength) + "] characters");
+  const std::size_t first_limit = options.first_chunk_length == 0 ? chunk_limit : options.first_chunk_length;
+  if (first_limit < kMinChunkLength || first_limit > chunk_limit)
+    throw Error(ErrorCode::kInvalidArgument, "first_chunk_length " + std::to_string(first_limit) + " is outside [" +
+                                                 std::to_string(kMinChunkLength) + ", chunk_length " +
+                                                 std::to_string(chunk_limit) + "]");
   const NormalizedText normalized = normalize_text(text);
   const std::u32string_view s = normalized.chars;
   const ProtectedSpans spans(s, options.protected_strings);
@@ -109,6 +114,7 @@ std::vector<std::string> split_text(std::string_view text, const SplitOptions& o
   while (true) {
     while (p < s.size() && s[p] == U' ') ++p;
     if (p == s.size()) break;
+    const std::size_t limit = chunks.empty() ? first_limit : chunk_limit;
     std::size_t c = s.size();
     if (s.size() - p > limit) {
       // Any sentence end; a clause mark only past a third of the chunk, so "In Japan," is not a chunk of its own

@@ -45,6 +45,9 @@ struct SplitOptions {
   // Also end a chunk at every paragraph break (blank line), so a heading or a paragraph's last words are never
   // spoken in one breath with the next paragraph; off: paragraphs are packed like sentences.
   bool paragraph_ends_chunk = false;
+  // A smaller limit for the first chunk only (0 = chunk_length; else in [kMinChunkLength, chunk_length]): the first
+  // chunk's prefill is on the way to the first audio, so a short one starts playback sooner.
+  std::size_t first_chunk_length = 0;
 };
 
 // Splits `text` into chunks for one-at-a-time synthesis. Throws Error(kInvalidArgument) on invalid UTF-8 (naming
