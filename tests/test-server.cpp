@@ -38,6 +38,26 @@ std::string sine_wav(double seconds, int rate = 44100) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+// POSTs a streaming /v1/tts body and collects what arrives, piece by piece.
+struct Streamed {
+  std::string bytes;
+  int pieces = 0;
+};
+
+httplib::Result post_streaming(httplib::Client& c, const json& body, Streamed& out) {
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/tts";
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  req.content_receiver = [&](const char* data, std::size_t n, uint64_t, uint64_t) {
+    out.bytes.append(data, n);
+    ++out.pieces;
+    return true;
+  };
+  return c.send(req);
+}
+
 TEST(Server, HealthAnswersGetAndPost) {
   auto c = shared_server().client();
   for (int i = 0; i < 2; ++i) {
@@ -76,25 +96,14 @@ TEST(Server, StreamingSendsAnOpenEndedWavHeaderThenThePcmOfTheWholeFile) {
   ASSERT_EQ(whole->status, 200);
 
   body["streaming"] = true;
-  httplib::Request req;
-  req.method = "POST";
-  req.path = "/v1/tts";
-  req.body = body.dump();
-  req.set_header("Content-Type", "application/json");
-  std::string streamed;
-  int pieces = 0;
-  req.content_receiver = [&](const char* data, std::size_t n, uint64_t, uint64_t) {
-    streamed.append(data, n);
-    ++pieces;
-    return true;
-  };
-  auto res = c.send(req);
+  Streamed streamed;
+  auto res = post_streaming(c, body, streamed);
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   ASSERT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Transfer-Encoding"), "chunked");
   EXPECT_EQ(res->get_header_value("Content-Type"), "audio/wav");
-  EXPECT_GT(pieces, 1);  // frames arrive as they are decoded, not in one piece
-  const auto wav = parse_wav(streamed);
+  EXPECT_GT(streamed.pieces, 1);  // frames arrive as they are decoded, not in one piece
+  const auto wav = parse_wav(streamed.bytes);
   ASSERT_TRUE(wav.ok);
   EXPECT_EQ(wav.riff_size, 0xFFFFFFFFu);
   EXPECT_EQ(wav.data_size, 0xFFFFFFFFu);
@@ -106,12 +115,11 @@ TEST(Server, StreamingSendsAnOpenEndedWavHeaderThenThePcmOfTheWholeFile) {
 
   // format pcm streams raw s16le, the same samples.
   body["format"] = "pcm";
-  req.body = body.dump();
-  streamed.clear();
-  auto raw = c.send(req);
-  ASSERT_TRUE(raw);
-  ASSERT_EQ(raw->status, 200);
-  EXPECT_EQ(streamed, wav.pcm);
+  Streamed raw;
+  auto raw_res = post_streaming(c, body, raw);
+  ASSERT_TRUE(raw_res);
+  ASSERT_EQ(raw_res->status, 200);
+  EXPECT_EQ(raw.bytes, wav.pcm);
 }
 
 TEST(Server, ChunkLengthSplitsLongTextAndStreamsEveryChunk) {
@@ -141,20 +149,12 @@ TEST(Server, ChunkLengthSplitsLongTextAndStreamsEveryChunk) {
   body["chunk_length"] = 100;
   body["streaming"] = true;
   body["format"] = "pcm";
-  httplib::Request req;
-  req.method = "POST";
-  req.path = "/v1/tts";
-  req.body = body.dump();
-  req.set_header("Content-Type", "application/json");
-  std::string streamed;
-  req.content_receiver = [&](const char* data, std::size_t n, uint64_t, uint64_t) {
-    streamed.append(data, n);
-    return true;
-  };
-  auto res = c.send(req);
+  Streamed streamed;
+  auto res = post_streaming(c, body, streamed);
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200);
-  EXPECT_EQ(streamed, parse_wav(chunked->body).pcm);
+  EXPECT_GT(streamed.pieces, 1);
+  EXPECT_EQ(streamed.bytes, parse_wav(chunked->body).pcm);
 }
 
 TEST(Server, MsgpackAndMultipartBodiesGiveTheSameAudioAsJson) {
