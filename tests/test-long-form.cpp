@@ -90,7 +90,7 @@ long resident_bytes() {
 }
 
 TEST(ChunkContext, KeepsTheMostRecentWholeChunksWithinTheBudget) {
-  pipeline::ChunkContext context(100);
+  pipeline::ChunkContext context(100, 3);
   EXPECT_TRUE(context.select().empty());
   context.add({"one", {}}, 60);
   context.add({"two", {}}, 30);
@@ -104,6 +104,12 @@ TEST(ChunkContext, KeepsTheMostRecentWholeChunksWithinTheBudget) {
   context.add({"huge", {}}, 150);  // alone over the budget: no context rather than a prompt past it
   EXPECT_TRUE(context.select().empty());
   EXPECT_EQ(context.selected_columns(), 0u);
+
+  pipeline::ChunkContext one(100, 1);  // at most one segment, however small
+  one.add({"a", {}}, 10);
+  one.add({"b", {}}, 10);
+  ASSERT_EQ(one.select().size(), 1u);
+  EXPECT_EQ(one.select()[0].text, "b");
 }
 
 TEST(RollingDecoder, HandsOverBeforeTheCodecLimitWithoutASeam) {

@@ -7,7 +7,8 @@ void ChunkContext::add(text::PromptReference segment, std::size_t columns) {
   // Drop what can no longer fit behind the newer segments, so memory stays flat over any number of chunks.
   std::size_t total = 0;
   std::size_t keep = 0;
-  for (auto it = segments_.rbegin(); it != segments_.rend() && total + it->columns <= budget_; ++it) {
+  for (auto it = segments_.rbegin();
+       it != segments_.rend() && keep < max_segments_ && total + it->columns <= budget_; ++it) {
     total += it->columns;
     ++keep;
   }

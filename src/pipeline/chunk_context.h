@@ -14,11 +14,12 @@ namespace fishtts::pipeline {
 
 class ChunkContext {
  public:
-  explicit ChunkContext(std::size_t budget_positions) : budget_(budget_positions) {}
+  ChunkContext(std::size_t budget_positions, std::size_t max_segments)
+      : budget_(budget_positions), max_segments_(max_segments) {}
 
   // `columns` = the prompt columns the segment takes (text::reference_columns).
   void add(text::PromptReference segment, std::size_t columns);
-  // The most recent segments whose columns sum to at most the budget, oldest first.
+  // The most recent segments (at most max_segments) whose columns sum to at most the budget, oldest first.
   std::vector<text::PromptReference> select() const;
   std::size_t selected_columns() const;
 
@@ -28,6 +29,7 @@ class ChunkContext {
     std::size_t columns;
   };
   std::size_t budget_;
+  std::size_t max_segments_;
   std::deque<Segment> segments_;  // only those that may still be selected
 };
 

@@ -45,7 +45,7 @@ text::PromptOptions prompt_options(const lm::LlmInfo& info) {
 }  // namespace
 
 Synthesis::Synthesis(std::shared_ptr<const Engine> engine, SynthesisRequest request)
-    : engine_(std::move(engine)), request_(std::move(request)), context_(request_.context_positions) {
+    : engine_(std::move(engine)), request_(std::move(request)), context_(request_.context_positions, request_.context_chunks) {
   if (!engine_) throw Error(ErrorCode::kInvalidArgument, "synthesis needs an engine");
   if (request_.chunk_frames <= 0 || request_.first_chunk_frames <= 0) {
     throw Error(ErrorCode::kInvalidArgument, "chunk sizes must be positive");

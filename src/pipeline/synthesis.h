@@ -44,9 +44,12 @@ struct SynthesisRequest {
   // kMaxChunkLength), generated in turn; 0 = S1's single pass over the whole text (its prompt limit applies).
   // max_new_tokens and the seed apply per chunk (chunk i samples with seed + i).
   std::size_t chunk_length = text::kDefaultChunkLength;
-  // Prompt positions of earlier chunks (text + codes, whole chunks, most recent first) each chunk gets as
-  // context. 512 holds one chunk of default length (~50 text tokens + ~13 s of frames) with room to spare.
+  // Earlier chunks (text + codes, whole chunks, most recent first) each chunk gets as context: at most
+  // context_chunks of them within context_positions. Context is paid twice: its prefill (~3 ms per position on
+  // S1-mini int4) and attention over it in every frame (~18 us per position and frame), so one chunk of default
+  // length (~50 text tokens + ~13 s of frames, ~330 positions) is the default.
   std::size_t context_positions = 512;
+  std::size_t context_chunks = 1;
 };
 
 struct AudioChunk {
