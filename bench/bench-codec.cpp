@@ -5,8 +5,8 @@
 //
 //   bench-codec [--benchmark_filter=Decode]   FISHTTS_BENCH_CHECKPOINT=/work/s1mini (default): a checkpoint folder
 //   made by `fishtts dev make-checkpoint --preset s1-mini --seed 1 --out /work/s1mini`; the converted codec is
-//   cached in FISHTTS_BENCH_CODEC_BUNDLE (default /tmp/fishtts-bench-codec, "-naive" appended for the naive export,
-//   "-int8-<options hash>" for the int8 decode). int8 runs report snr_db against the fp32 decode of the same codes;
+//   cached in FISHTTS_BENCH_CODEC_BUNDLE (default /tmp/fishtts-bench-codec, "-<variant>-<options hash>" appended).
+//   Decode runs report snr_db against the fp32 decode with standard-op Snake of the same codes;
 //   every run reports of_fp32_peak = GFLOP/s / hw::measure_fma_peak_gflops(2).
 //   FISHTTS_BENCH_PROFILE=1 also writes ORT profiles of one 32-frame decode (fp32, int8) and encode chunk.
 //
@@ -73,8 +73,9 @@ std::string env_or(const char* name, const char* fallback) {
 // Graph variants compared in one run: the shipped fp32 default, the naive export (1-D convs, ONNX ConvTranspose),
 // and the int8 decode (static QDQ convs; FISHTTS_BENCH_INT8_KEEP="a,b" keeps convs whose name contains a or b in
 // fp32, FISHTTS_BENCH_INT8_PERCENTILE sets the calibration percentile, FISHTTS_BENCH_INT8_EDGES=0 quantizes the
-// first and last decoder convs too).
-enum Variant { kDefault = 0, kNaive = 1, kInt8 = 2 };
+// first and last decoder convs too), and the fp32 / int8 decodes with Snake as five standard ONNX nodes instead of
+// the fused com.fishtts op.
+enum Variant { kDefault = 0, kNaive = 1, kInt8 = 2, kStdSnake = 3, kInt8StdSnake = 4 };
 
 convert::CodecConvertOptions variant_options(Variant variant) {
   convert::CodecConvertOptions options;
@@ -83,7 +84,8 @@ convert::CodecConvertOptions variant_options(Variant variant) {
     options.graph.conv_rank = 3;
     options.graph.polyphase_transpose = false;
   }
-  if (variant == kInt8) {
+  if (variant == kStdSnake || variant == kInt8StdSnake) options.graph.fused_snake = false;
+  if (variant == kInt8 || variant == kInt8StdSnake) {
     options.precision = convert::CodecPrecision::kInt8;
     std::string keep = env_or("FISHTTS_BENCH_INT8_KEEP", "");
     for (size_t start = 0; start < keep.size();) {
@@ -104,9 +106,10 @@ std::string bundle_dir(Variant variant = kDefault) {
   std::string& dir = dirs[variant];
   if (dir.empty()) {
     const convert::CodecConvertOptions options = variant_options(variant);
-    const char* suffix[] = {"", "-naive", "-int8-"};
+    const char* suffix[] = {"-", "-naive-", "-int8-", "-std-snake-", "-int8-std-snake-"};
     dir = env_or("FISHTTS_BENCH_CODEC_BUNDLE", "/tmp/fishtts-bench-codec") + std::string(suffix[variant]);
-    if (variant == kInt8) dir += convert::sha256_hex(options.to_json().dump()).substr(0, 8);
+    const std::string key = options.to_json().dump() + std::to_string(convert::kCodecConverterVersion);
+    dir += convert::sha256_hex(key).substr(0, 8);
     if (!fs::exists(fs::path(dir) / "codec.json")) {
       convert::convert_codec(env_or("FISHTTS_BENCH_CHECKPOINT", "/work/s1mini"), dir, options);
     }
@@ -164,9 +167,9 @@ void report(benchmark::State& state, double seconds_per_iteration_total, int64_t
   state.counters["of_fp32_peak"] = state.counters["GFLOP/s"] / peak;
 }
 
-// SNR in dB of `pcm` against the fp32 decode of the same codes (computed once).
+// SNR in dB of `pcm` against the fp32 decode with standard-op Snake (ORT's own Sin) of the same codes.
 double snr_vs_fp32(const text::IntMatrix& codes, const std::vector<float>& pcm) {
-  static const std::vector<float> reference = model(64)->decode(codes);
+  static const std::vector<float> reference = model(64, kStdSnake)->decode(codes);
   double signal = 0, noise = 0;
   for (size_t i = 0; i < std::min(reference.size(), pcm.size()); ++i) {
     signal += double(reference[i]) * reference[i];
@@ -189,17 +192,19 @@ void BM_Decode(benchmark::State& state) {
     std::vector<float> tail = stream->finish();
     benchmark::DoNotOptimize(pcm.data());
     total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (state.range(1) == kInt8) state.counters["snr_db"] = snr_vs_fp32(codes, pcm);
+    if (state.range(1) != kStdSnake) state.counters["snr_db"] = snr_vs_fp32(codes, pcm);
   }
   report(state, total, state.iterations(), kFrames * 2048.0 / 44100.0, kDecodeGflopPerSecond);
 }
 // The machine is shared: compare configurations by the fastest repetition (--benchmark_repetitions=N, "_min").
 double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-// variant: 0 fp32 (shipped layout), 1 naive fp32 export, 2 int8 convs. --benchmark_enable_random_interleaving
-// with --benchmark_repetitions compares them under the same load.
+// variant: 0 fp32 (shipped layout), 1 naive fp32 export, 2 int8 convs, 3 fp32 with standard-op Snake, 4 int8 with
+// standard-op Snake. --benchmark_enable_random_interleaving with --benchmark_repetitions compares them under the
+// same load.
 BENCHMARK(BM_Decode)->ArgNames({"chunk_frames", "variant"})
     ->Args({1, 0})->Args({4, 0})->Args({8, 0})->Args({16, 0})->Args({32, 0})->Args({64, 0})->Args({kFrames, 0})
     ->Args({8, 1})->Args({32, 1})->Args({4, 2})->Args({16, 2})->Args({32, 2})
+    ->Args({8, 3})->Args({16, 3})->Args({32, 3})->Args({16, 4})->Args({32, 4})
     ->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()->ComputeStatistics("min", min_of);
 
 void BM_Encode(benchmark::State& state) {
@@ -215,6 +220,7 @@ void BM_Encode(benchmark::State& state) {
   report(state, total, state.iterations(), kFrames * 2048.0 / 44100.0, kEncodeGflopPerSecond);
 }
 BENCHMARK(BM_Encode)->ArgNames({"chunk_frames", "variant"})->Args({16, 0})->Args({64, 0})->Args({kFrames, 0})->Args({64, 1})
+    ->Args({64, 3})
     ->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()->ComputeStatistics("min", min_of);
 
 // FISHTTS_BENCH_PROFILE=1: one 32-frame decode chunk (fp32 and int8) and one 32-frame encode chunk under ONNX
@@ -229,7 +235,9 @@ void profile_once() {
     bool decode;
     const char* prefix;
   };
-  for (const Run& r : {Run{kDefault, true, "codec_profile_decode"}, Run{kInt8, true, "codec_profile_decode_int8"},
+  for (const Run& r : {Run{kDefault, true, "codec_profile_decode"}, Run{kStdSnake, true, "codec_profile_decode_std_snake"},
+                       Run{kInt8, true, "codec_profile_decode_int8"},
+                       Run{kInt8StdSnake, true, "codec_profile_decode_int8_std_snake"},
                        Run{kDefault, false, "codec_profile_encode"}}) {
     const Variant variant = r.variant;
     const bool decode = r.decode;

@@ -14,6 +14,7 @@ find_package(CLI11 REQUIRED)
 find_package(CpuFeatures REQUIRED)                              # ISA detection (Google cpu_features)
 find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)                                     # ModelProto classes + checker for the converter
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)                     # vectorized sin of the fused Snake op (src/ort)
 find_package(Threads REQUIRED)
 if(FISHTTS_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -26,6 +26,7 @@ DEBIAN_PACKAGES=(
   libminizip-dev zlib1g-dev libssl-dev                        # checkpoint zips, crc32, base64/sha256
   libonnx-dev libprotobuf-dev protobuf-compiler               # writing ONNX graphs
   libcpu-features-dev                                         # ISA detection
+  libeigen3-dev                                               # vectorized sin (fused Snake op)
   libsndfile1-dev libsoxr-dev                                 # audio I/O and resampling
   libcpp-httplib-dev libmsgpack-cxx-dev                       # HTTP server
   python3-torch python3-numpy                                 # test-only: torch.load checks of written checkpoints

@@ -132,6 +132,10 @@ TEST(CodecPrecisionOption, ChangesTheBundleCacheKeyAndKeepsTheFp32One) {
   EXPECT_NE(convert::bundle_cache_key("fingerprint", fp32), convert::bundle_cache_key("fingerprint", int8));
   EXPECT_FALSE(fp32.to_json().contains("codec"));  // keys of bundles made before the option are unchanged
   EXPECT_EQ(int8.to_json().at("codec").at("precision"), "int8");
+  convert::BundleOptions std_snake;  // Snake as standard ONNX ops: another bundle
+  std_snake.codec.graph.fused_snake = false;
+  EXPECT_NE(convert::bundle_cache_key("fingerprint", fp32), convert::bundle_cache_key("fingerprint", std_snake));
+  EXPECT_EQ(std_snake.to_json().at("codec").at("fused_snake"), false);
   convert::BundleOptions other_percentile = int8;
   other_percentile.codec.int8.calibration.percentile = 100.0;
   EXPECT_NE(convert::bundle_cache_key("fingerprint", int8), convert::bundle_cache_key("fingerprint", other_percentile));

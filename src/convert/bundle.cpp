@@ -52,8 +52,9 @@ nlohmann::json BundleOptions::to_json() const {
                       {"block_size", llm.graph.weights.block_size},
                       {"accuracy_level", llm.graph.weights.accuracy_level},
                       {"sample_space", sample_space_name(llm.graph.sample_space)}};
-  // Absent for the fp32 codec, so bundles converted before the codec precision existed keep their cache key.
-  if (codec.precision != CodecPrecision::kFp32) j["codec"] = codec.to_json();
+  // Absent for the default codec (fp32, fused Snake): the codec converter version above already tells its bundles
+  // apart, and the key of a default bundle stays short.
+  if (codec.precision != CodecPrecision::kFp32 || !codec.graph.fused_snake) j["codec"] = codec.to_json();
   return j;
 }
 

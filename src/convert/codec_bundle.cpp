@@ -30,7 +30,7 @@ int64_t encode_frame_limit(const checkpoint::CodecConfig& c) {
 }  // namespace
 
 nlohmann::json CodecConvertOptions::to_json() const {
-  nlohmann::json j = {{"precision", codec_precision_name(precision)}};
+  nlohmann::json j = {{"precision", codec_precision_name(precision)}, {"fused_snake", graph.fused_snake}};
   if (precision == CodecPrecision::kInt8) {
     j["calibration"] = {{"frames", int8.calibration.frames},
                         {"chunk_frames", int8.calibration.chunk_frames},

@@ -14,7 +14,7 @@
 
 namespace fishtts::convert {
 
-inline constexpr int kCodecConverterVersion = 1;
+inline constexpr int kCodecConverterVersion = 2;  // 2: fused Snake op
 
 // How the int8 decode is made (CodecPrecision::kInt8): calibration, then QDQ convs (convert/codec_quantize.h).
 struct CodecInt8Options {

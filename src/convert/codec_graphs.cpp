@@ -82,6 +82,7 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, con
   const std::string codes = g.add_input("codes", ElemType::kInt64, {books, "frames"});
   CodecGraphContext ctx{g, weights.tensors, g.add_input("start_frame", ElemType::kInt64, {1}), {}};
   ctx.polyphase_transpose = options.polyphase_transpose;
+  ctx.fused_snake = options.fused_snake;
   ctx.int8_convs = &options.int8_convs;
 
   // Dequantise (spec 5.4): upper clamp, codebook rows through out_proj, residual sum first, semantic added last.
@@ -141,6 +142,7 @@ CodecGraph build_codec_encode_graph(const checkpoint::CodecWeights& weights, con
   const std::string audio = g.add_input("audio", ElemType::kFloat, {1, 1, "samples"});
   CodecGraphContext ctx{g, weights.tensors, g.add_input("start_frame", ElemType::kInt64, {1}), {}};
   ctx.polyphase_transpose = options.polyphase_transpose;
+  ctx.fused_snake = options.fused_snake;
 
   // Encoder (spec 5.3).
   std::string x = to_rank(ctx, audio, options.conv_rank);

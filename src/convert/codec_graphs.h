@@ -26,6 +26,7 @@ struct CodecGraph {
 struct CodecGraphOptions {
   int conv_rank = 4;  // 4: convs as [1, C, 1, L] 2-D convs (ORT's NCHWc kernels); 3: plain 1-D convs
   bool polyphase_transpose = true;  // transposed convs as plain convs + phase interleave
+  bool fused_snake = true;  // Snake as the com.fishtts custom op (sessions need ort::add_custom_ops), else std ops
   ConvQuantization int8_convs;      // decode convs emitted in int8 QDQ form (convert/codec_quantize.h)
 };
 

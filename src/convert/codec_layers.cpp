@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "convert/llm_layers.h"
+#include "ort/snake_op.h"
 
 namespace fishtts::convert {
 namespace {
@@ -209,6 +210,8 @@ std::string snake(CodecGraphContext& ctx, const std::string& x, const std::strin
   std::vector<int64_t> dims = a.shape;
   if (ctx.rank == 4) dims.push_back(1);
   const std::string alpha_v = ctx.g.add_initializer(alpha_key, std::span<const float>(alpha), dims);
+  // The custom op computes the same reciprocal itself and reads alpha by channel, whatever its shape.
+  if (ctx.fused_snake) return ctx.g.op(ort::kSnakeOp, {x, alpha_v}, {}, ort::kCustomDomain);
   const std::string inv_v = ctx.g.add_initializer(alpha_key + ".inv", std::span<const float>(inv), dims);
   const std::string s = ctx.g.sin(ctx.g.mul(alpha_v, x));
   return ctx.g.add(x, ctx.g.mul(inv_v, ctx.g.mul(s, s)));

@@ -45,6 +45,8 @@ struct CodecGraphContext {
   int rank = 3;
   // Transposed convs as polyphase plain convs (see causal_conv_transpose), else ONNX ConvTranspose.
   bool polyphase_transpose = true;
+  // Snake as one com.fishtts custom op (ort/snake_op.h), else the five standard ONNX nodes.
+  bool fused_snake = true;
   // Convs listed here are emitted in int8 QDQ form (convert/codec_quantize.h); null = every conv fp32.
   const ConvQuantization* int8_convs = nullptr;
   std::vector<ConvTap> convs = {};  // every conv emitted, in graph order (calibration reads their values)

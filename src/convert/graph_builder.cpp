@@ -16,7 +16,7 @@ static_assert(std::endian::native == std::endian::little, "ONNX raw_data is litt
 namespace {
 
 constexpr int64_t kOnnxOpset = 17;      // newest opset the Debian ONNX 1.12 checker knows; ORT 1.29 runs it
-constexpr int64_t kMicrosoftOpset = 1;  // every com.microsoft op we use is "since 1"
+constexpr int64_t kCustomOpset = 1;  // every com.microsoft op we use is "since 1", and so is com.fishtts
 constexpr int64_t kIrVersion = 8;       // the IR version of ONNX 1.12 / opset 17
 constexpr char kMicrosoftDomain[] = "com.microsoft";
 
@@ -225,7 +225,7 @@ std::vector<std::string> GraphBuilder::add_node(std::string_view op_type, std::v
   node->set_name(unique_name(op_type));
   if (!domain.empty()) {
     node->set_domain(std::string(domain));
-    if (domain == kMicrosoftDomain) uses_ms_domain_ = true;
+    custom_domains_.insert(std::string(domain));
   }
   for (const std::string& in : inputs) node->add_input(in);
   std::vector<std::string> outputs;
@@ -336,10 +336,11 @@ onnx::ModelProto GraphBuilder::build() && {
   onnx::OperatorSetIdProto* onnx_opset = model_.add_opset_import();
   onnx_opset->set_domain("");
   onnx_opset->set_version(kOnnxOpset);
-  if (uses_ms_domain_) {
-    onnx::OperatorSetIdProto* ms = model_.add_opset_import();
-    ms->set_domain(kMicrosoftDomain);
-    ms->set_version(kMicrosoftOpset);
+  for (const std::string& domain : custom_domains_) {
+    // com.microsoft ops and our own (com.fishtts, ort/snake_op.h) are all version 1.
+    onnx::OperatorSetIdProto* opset = model_.add_opset_import();
+    opset->set_domain(domain);
+    opset->set_version(kCustomOpset);
   }
   graph_ = nullptr;
   return std::move(model_);

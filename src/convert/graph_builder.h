@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -263,7 +264,7 @@ class GraphBuilder {
   onnx::GraphProto* graph_;
   std::unordered_set<std::string> used_names_;
   std::vector<std::string> scopes_;
-  bool uses_ms_domain_ = false;
+  std::set<std::string> custom_domains_;  // non-ONNX domains used by nodes (each needs an opset import)
 };
 
 // Serialized bytes of a model (for Ort::Session from memory); throws kOutOfRange over protobuf's 2 GB.

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "ort/snake_op.h"
+
 namespace fishtts::ort {
 
 Ort::SessionOptions make_session_options(const hw::EngineSettings& settings) {
@@ -11,6 +13,7 @@ Ort::SessionOptions make_session_options(const hw::EngineSettings& settings) {
   // Our graphs are chains (one layer after another): parallel execution of independent nodes buys nothing.
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
   options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  add_custom_ops(options);  // the codec graphs' fused Snake (ort/snake_op.h)
   // Developer aid: FISHTTS_ORT_PROFILE=<prefix> writes ONNX Runtime's per-node timing JSON for every session.
   if (const char* prefix = std::getenv("FISHTTS_ORT_PROFILE"); prefix && *prefix) options.EnableProfiling(prefix);
   return options;

@@ -1,0 +1,13 @@
+// The Snake row kernel built for baseline (compile options in src/ort/CMakeLists.txt).
+#include "ort/snake_kernel.h"
+
+#define SNAKE_BLOCK 240  // distinct per ISA unit (see snake_kernel_body.h)
+#include "ort/snake_kernel_body.h"
+
+namespace fishtts::ort::snake_detail {
+
+void snake_row_baseline(const float* x, float* y, size_t n, float alpha, float inv_alpha) {
+  snake_row_impl(x, y, n, alpha, inv_alpha);
+}
+
+}  // namespace fishtts::ort::snake_detail
