@@ -1,5 +1,6 @@
 #include "ort/snake_op.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,8 @@
 
 namespace fishtts::ort {
 namespace {
+
+constexpr size_t kMinBatchElements = 8192;  // ~5 us of the AVX-512 kernel
 
 struct SnakeTask {
   const float* x;
@@ -47,7 +50,10 @@ struct SnakeKernel {
     if (total == 0) return;
     SnakeTask task{x.GetTensorData<float>(), y.GetTensorMutableData<float>(), alpha.GetTensorData<float>(),
                    channels, total / rows, snake_row_for_cpu()};
-    ctx.ParallelFor(snake_channel, rows, 0, &task);  // 0 batches: ORT splits by its pool size
+    // Batches of at least kMinBatchElements: a streaming call of one frame has few, short channel runs, and a task
+    // per channel would cost more in pool hand-offs than the work (one batch runs inline).
+    const size_t batches = std::clamp<size_t>(total / kMinBatchElements, 1, rows);
+    ctx.ParallelFor(snake_channel, rows, batches, &task);
   }
 };
 
