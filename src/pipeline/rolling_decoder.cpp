@@ -17,14 +17,6 @@ int64_t warmup_for(const codec::ChunkGraphInfo& decode, int64_t limit) {
   return std::min(wanted, limit / 2);
 }
 
-text::IntMatrix columns_to_matrix(const std::deque<std::vector<int32_t>>& columns, std::size_t rows) {
-  text::IntMatrix m{rows, columns.size(), std::vector<int32_t>(rows * columns.size())};
-  for (std::size_t c = 0; c < columns.size(); ++c) {
-    for (std::size_t r = 0; r < rows; ++r) m.at(r, c) = columns[c][r];
-  }
-  return m;
-}
-
 }  // namespace
 
 RollingDecoder::RollingDecoder(const codec::CodecModel& model, int chunk_frames, int64_t frame_limit)
@@ -44,7 +36,7 @@ void RollingDecoder::hand_over(std::vector<float>& out) {
   out.insert(out.end(), tail.begin(), tail.end());
   current_ = model_.new_stream(chunk_frames_);
   // The warm-up rebuilds the conv tails and attention window; its samples were already emitted by the old decoder.
-  current_->push(columns_to_matrix(recent_, model_.info().num_codebooks()));
+  current_->push(frames_to_matrix(recent_, model_.info().num_codebooks()));
   current_->finish();
   ++handovers_;
 }

@@ -14,6 +14,18 @@
 
 namespace fishtts::pipeline {
 
+// Frames (one column of codes each, in order) as a [codebooks, frames] matrix.
+template <typename Columns>
+text::IntMatrix frames_to_matrix(const Columns& frames, std::size_t codebooks) {
+  text::IntMatrix m{codebooks, frames.size(), std::vector<int32_t>(codebooks * frames.size())};
+  std::size_t f = 0;
+  for (const auto& frame : frames) {
+    for (std::size_t k = 0; k < codebooks; ++k) m.at(k, f) = frame[k];
+    ++f;
+  }
+  return m;
+}
+
 class RollingDecoder {
  public:
   // `frame_limit` overrides the codec's position limit (tests); 0 = the codec's.

@@ -7,25 +7,13 @@
 #include "convert/bundle.h"
 #include "lm/generate.h"
 #include "pipeline/text_chunks.h"
+#include "text/utf8.h"
 
 namespace fishtts::pipeline {
 namespace {
 
 double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-int code_points(const std::string& s) {
-  return static_cast<int>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-// The codes of generated frames (one column each) as a [codebooks, frames] matrix.
-text::IntMatrix frames_to_matrix(const std::vector<std::vector<int32_t>>& frames, std::size_t codebooks) {
-  text::IntMatrix m{codebooks, frames.size(), std::vector<int32_t>(codebooks * frames.size())};
-  for (std::size_t f = 0; f < frames.size(); ++f) {
-    for (std::size_t k = 0; k < codebooks; ++k) m.at(k, f) = frames[f][k];
-  }
-  return m;
 }
 
 // Hash of the prompt's first `columns` columns: the key of their KV in the engine's prefix cache.
@@ -117,7 +105,7 @@ void Synthesis::begin_text_chunk() {
   std::size_t context_columns = 0;
   const text::IntMatrix prompt = build_chunk_prompt(chunks_[chunk_index_], &context_columns);
   metrics_.tokenize_ms += now_ms() - chunk_started_at_;
-  chunk.characters = code_points(chunks_[chunk_index_]);
+  chunk.characters = static_cast<int>(text::count_code_points(chunks_[chunk_index_]));
   chunk.prompt_positions = static_cast<int>(prompt.cols);
   chunk.context_positions = static_cast<int>(context_columns);
 

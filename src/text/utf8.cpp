@@ -15,6 +15,12 @@ void append_code_points(std::string_view bytes, std::u32string& out) {
   }
 }
 
+std::size_t count_code_points(std::string_view bytes) {
+  std::size_t n = 0;
+  for (const char c : bytes) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 void append_utf8(std::u32string_view code_points, std::string& out) {
   for (const char32_t cp : code_points) {
     if (cp < 0x80) {

@@ -12,6 +12,7 @@
 #include "pipeline/synthesis.h"
 #include "reference_codes_cache.h"
 #include "request_body.h"
+#include "text/utf8.h"
 #include "server_context.h"
 #include "tts_request.h"
 #include "uploaded_audio.h"
@@ -87,9 +88,7 @@ void synthesize(ServerContext& ctx, PendingSynthesis pending, ChunkChannel& chan
 
 PendingSynthesis to_synthesis(ServerContext& ctx, TtsRequest& tts) {
   if (ctx.options.max_text_length > 0) {
-    // Characters as upstream's len(): UTF-8 bytes that do not continue a sequence.
-    const auto characters = static_cast<std::size_t>(
-        std::count_if(tts.text.begin(), tts.text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    const std::size_t characters = text::count_code_points(tts.text);  // as upstream's len()
     if (characters > ctx.options.max_text_length) {
       throw HttpError(400, "text is " + std::to_string(characters) + " characters, above the server's limit of " +
                                std::to_string(ctx.options.max_text_length));
