@@ -41,6 +41,16 @@ function check(condition, what, detail = '') {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fishtts-web-'));
 fs.mkdirSync(opts.artifacts, { recursive: true });
 const API_KEY = 'page-test-key-7f3c';
+// What Generate says. The tiny model makes audio ~16x faster than real time (~3 ms a frame at one thread), so a
+// one-sentence request (48 frames, 2.2 s of audio) was written in ~130 ms: a renderer that read its first piece
+// late once got the whole body in one read. This text splits into 4 text chunks at chunk_length 150 (the first
+// at most 100 characters), each generated to max_new_tokens in turn after its own prefill: 188 frames, 8.7 s of
+// audio, 25 writes of the server spread over ~0.55 s on an idle machine (more under load), while the playback
+// this test waits for stays under 10 s.
+const SPOKEN = 'Hello from the browser test. This text is long enough to be split into several chunks, and each one is ' +
+  'generated in turn. The audio of every chunk leaves the server in writes of its own, while the next chunk is ' +
+  'still being made. So the page plays the first words long before the request finishes.';
+const MIN_TEXT_CHUNKS = 3;
 const serverArgs = (name) => ['--model', opts.fixture, '--cache-dir', path.join(work, 'cache'), '--precision', 'fp32',
   '--threads', '1', '--references-dir', path.join(work, `refs-${name}`), '--max-text-length', '500'];
 
@@ -109,7 +119,7 @@ async function testOpenServer(page, base, server) {
   await page.fill('#max_new_tokens', '48');
   await page.fill('#chunk_length', '150');
   await page.focus('#text');
-  await page.keyboard.type('Hello from the browser test.');
+  await page.keyboard.type(SPOKEN);
   const ttsRequest = page.waitForRequest((r) => r.url().endsWith('/v1/tts') && r.method() === 'POST');
   await page.keyboard.press('Control+Enter');
   const sent = JSON.parse((await ttsRequest).postData());
@@ -146,6 +156,9 @@ async function testOpenServer(page, base, server) {
   check(Buffer.compare(fromApi.data, fromPage.data) === 0,
         'the page\'s WAV has exactly the samples of the API\'s non-streamed WAV for the same seed',
         `${fromApi.data.length} vs ${fromPage.data.length} bytes`);
+  const textChunks = Number(api.headers.get('x-fishtts-text-chunks'));
+  check(textChunks >= MIN_TEXT_CHUNKS, `the request spanned ${textChunks} text chunks, each written after its own ` +
+        'prefill (the premise of the streaming check above)');
 
   const screenshot = path.join(opts.artifacts, 'web-page.png');
   await page.screenshot({ path: screenshot, fullPage: true });
@@ -212,7 +225,7 @@ async function testStop(page, server, base) {
 async function testAddVoice(page, wavPath) {
   await page.fill('#voice-id', 'browser voice');
   await page.setInputFiles('#voice-audio', wavPath);
-  await page.fill('#voice-text', 'Hello from the browser test.');
+  await page.fill('#voice-text', SPOKEN);
   await page.click('#voice-add');
   await page.waitForFunction(() => ['ok', 'error'].includes(document.getElementById('voice-status').dataset.state));
   check(await page.getAttribute('#voice-status', 'data-state') === 'ok', 'adding a voice through the page succeeds',
