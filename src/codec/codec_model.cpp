@@ -91,8 +91,15 @@ std::unique_ptr<StreamingDecoder> CodecModel::new_stream(int chunk_frames) const
 
 std::vector<float> CodecModel::decode(const text::IntMatrix& codes) const {
   check_codes(codes);
+  // One graph call per decode_chunk_frames: activations stay cache-sized (the last stage of a 4096-frame call
+  // would be 3 GB per tensor), and the output is the same whatever the split.
   StreamingDecoder stream(*this, options_.decode_chunk_frames);
-  std::vector<float> samples = stream.push(codes);
+  std::vector<float> samples;
+  const int64_t chunk = options_.decode_chunk_frames;
+  for (size_t start = 0; start < codes.cols; start += static_cast<size_t>(chunk)) {
+    const std::vector<float> part = stream.push(codes.columns(start, std::min(static_cast<size_t>(chunk), codes.cols - start)));
+    samples.insert(samples.end(), part.begin(), part.end());
+  }
   std::vector<float> tail = stream.finish();
   samples.insert(samples.end(), tail.begin(), tail.end());
   return samples;

@@ -19,6 +19,17 @@ struct IntMatrix {
 
   int32_t at(std::size_t row, std::size_t col) const { return values[row * cols + col]; }
   int32_t& at(std::size_t row, std::size_t col) { return values[row * cols + col]; }
+
+  // Columns [first, first + count) as a matrix of their own.
+  IntMatrix columns(std::size_t first, std::size_t count) const {
+    IntMatrix m{rows, count, {}};
+    m.values.reserve(rows * count);
+    for (std::size_t r = 0; r < rows; ++r) {
+      m.values.insert(m.values.end(), values.begin() + static_cast<std::ptrdiff_t>(r * cols + first),
+                      values.begin() + static_cast<std::ptrdiff_t>(r * cols + first + count));
+    }
+    return m;
+  }
 };
 
 // One reference: its transcript and its codes [num_codebooks, frames] (row 0 semantic, rows 1.. residual).

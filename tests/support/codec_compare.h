@@ -30,13 +30,7 @@ inline double snr_db(std::span<const float> reference, std::span<const float> te
 
 // Columns [begin, end) of a code matrix.
 inline text::IntMatrix columns(const text::IntMatrix& m, size_t begin, size_t end) {
-  text::IntMatrix out;
-  out.rows = m.rows;
-  out.cols = end - begin;
-  for (size_t r = 0; r < m.rows; ++r) {
-    for (size_t c = begin; c < end; ++c) out.values.push_back(m.at(r, c));
-  }
-  return out;
+  return m.columns(begin, end - begin);
 }
 
 }  // namespace fishtts::test
