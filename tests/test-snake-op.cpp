@@ -14,6 +14,7 @@
 #include "convert/graph_builder.h"
 #include "hw/cpu_info.h"
 #include "ort/snake_kernel.h"
+#include "ort/custom_ops.h"
 #include "ort/snake_op.h"
 #include "support/ort_runner.h"
 
@@ -170,6 +171,40 @@ TEST(SnakeOp, AlphaOfTheWrongSizeIsAClearError) {
     FAIL() << "expected an error";
   } catch (const Ort::Exception& e) {
     EXPECT_NE(std::string(e.what()).find("alpha has 3 elements, x has 4 channels"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Channels last (axis -1, the bf16 decoder's layout): the same values as channels first on the transposed input,
+// bit for bit, for channel counts that are no multiple of any block.
+TEST(SnakeOp, ChannelsLastEqualsChannelsFirstTransposed) {
+  for (int64_t channels : {int64_t{9}, int64_t{96}, int64_t{1537}}) {
+    const int64_t steps = 301;
+    std::vector<float> alpha(static_cast<size_t>(channels));
+    for (size_t c = 0; c < alpha.size(); ++c) alpha[c] = kAlphas[c % kAlphas.size()] * (1.0f + 0.01f * static_cast<float>(c));
+    const std::vector<float> x_last = test_inputs(static_cast<size_t>(steps * channels), 11);  // [1, steps, C]
+    std::vector<float> x_first(x_last.size());                                                  // [1, C, steps]
+    for (int64_t t = 0; t < steps; ++t) {
+      for (int64_t c = 0; c < channels; ++c) x_first[static_cast<size_t>(c * steps + t)] = x_last[static_cast<size_t>(t * channels + c)];
+    }
+    convert::GraphBuilder g("snake-last");
+    const std::string x = g.add_input("x", convert::ElemType::kFloat, {1, steps, channels});
+    const std::string a = g.add_initializer("alpha", std::span<const float>(alpha), {channels});
+    g.add_output(g.op(ort::kSnakeOp, {x, a}, {{"axis", int64_t{-1}}}, ort::kCustomDomain), convert::ElemType::kFloat,
+                 {1, steps, channels}, "fused");
+    const auto last = run_graph(std::move(g).build(), {1, steps, channels}, x_last, {"fused"});
+    const auto first = run_graph(fused_and_decomposed({1, channels, steps}, alpha, {1, channels, 1}, false),
+                                 {1, channels, steps}, x_first, {"fused"});
+    size_t mismatches = 0;
+    for (int64_t t = 0; t < steps; ++t) {
+      for (int64_t c = 0; c < channels; ++c) {
+        mismatches += last[0].data[static_cast<size_t>(t * channels + c)] != first[0].data[static_cast<size_t>(c * steps + t)];
+      }
+    }
+    EXPECT_EQ(mismatches, 0u) << channels << " channels";
   }
 }
 

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "ort/snake_op.h"
+#include "ort/custom_ops.h"
 
 namespace fishtts::ort {
 
@@ -13,7 +13,7 @@ Ort::SessionOptions make_session_options(const hw::EngineSettings& settings) {
   // Our graphs are chains (one layer after another): parallel execution of independent nodes buys nothing.
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
   options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-  add_custom_ops(options);  // the codec graphs' fused Snake (ort/snake_op.h)
+  add_custom_ops(options);  // the codec graphs' com.fishtts ops (ort/custom_ops.h)
   // Developer aid: FISHTTS_ORT_PROFILE=<prefix> writes ONNX Runtime's per-node timing JSON for every session.
   if (const char* prefix = std::getenv("FISHTTS_ORT_PROFILE"); prefix && *prefix) options.EnableProfiling(prefix);
   return options;

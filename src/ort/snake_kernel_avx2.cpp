@@ -10,4 +10,9 @@ void snake_row_avx2(const float* x, float* y, size_t n, float alpha, float inv_a
   snake_row_impl(x, y, n, alpha, inv_alpha);
 }
 
+void snake_tiled_avx2(const float* x, float* y, size_t n, const float* alpha_tiled, const float* inv_tiled,
+                       size_t period) {
+  snake_tiled_impl(x, y, n, alpha_tiled, inv_tiled, period);
+}
+
 }  // namespace fishtts::ort::snake_detail

@@ -46,5 +46,25 @@ inline void snake_row_impl(const float* x, float* y, size_t n, float alpha,
   }
 }
 
+// Channels-last runs: element i of x belongs to channel i % period, whose alpha and reciprocal are
+// alpha_tiled[i % period] (the tiled arrays repeat the channels' values for period + kMaxSnakeBlock elements,
+// so a block starting anywhere reads its lanes contiguously). Same per-element arithmetic as snake_row_impl.
+inline void snake_tiled_impl(const float* x, float* y, size_t n, const float* alpha_tiled, const float* inv_tiled,
+                             size_t period) {
+  static_assert(kBlock <= kMaxSnakeBlock);
+  Block v, out, a, inv;
+  for (size_t i = 0; i < n; i += kBlock) {
+    const size_t m = std::min(kBlock, n - i);
+    const size_t phase = i % period;
+    if (m < kBlock) v.setZero();
+    std::memcpy(v.data(), x + i, m * sizeof(float));
+    std::memcpy(a.data(), alpha_tiled + phase, kBlock * sizeof(float));
+    std::memcpy(inv.data(), inv_tiled + phase, kBlock * sizeof(float));
+    const Block sv = (v * a).sin();
+    out = v + inv * (sv * sv);
+    std::memcpy(y + i, out.data(), m * sizeof(float));
+  }
+}
+
 }  // namespace
 }  // namespace fishtts::ort::snake_detail
