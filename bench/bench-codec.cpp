@@ -47,6 +47,18 @@
 //   -> 1.53 s (Snake 11%, QLinearConv 39%).
 //   BM_SnakeKernel, one thread, same run: baseline (SSE2) 0.53, AVX2+FMA 1.19, AVX-512 1.76 G elements/s (ORT's Sin
 //   alone ran ~0.23 G/s), so the AVX-512 build is kept and chosen where the CPU has it.
+// bf16 convs (com.fishtts Conv1dBf16: oneDNN 2.6 AMX kernels, decoder conv stack channels-last), same Sapphire
+// Rapids VM, 2 threads, frames pushed 16 at a time (BM_Decode now pushes chunk by chunk, as a generator does;
+// before it pushed all 215 frames at once, which the streaming decoder ran as ONE graph call), load 1-1.5:
+//   fp32 0.600-0.616 s/s; bf16x3 (three-term split, ~16 bits) 0.400-0.405 s/s (1.5x), SNR 66.5 dB vs fp32;
+//   plain bf16 0.29 s/s but 14.4 dB (29.2 dB on the tiny fixture). 4-frame pushes: fp32 0.77, bf16x3 0.67-0.68.
+//   Steps that got there, bf16x3 at 16-frame pushes: first version (oneDNN reorder in, Concat for the causal
+//   state, tiles per thread) 0.61 -> state read by the op instead of Concat, 64-byte aligned buffers 0.45 ->
+//   one tile length per op (one kernel: bit-exact streaming, the primitive and weights made with the session,
+//   not in the first call) 0.40. AMX throughput depends on the data: these shapes ran 1.9-2.4 TFLOP/s per core
+//   on zero-filled buffers but ~1.0 on real values, so measure with real data.
+//   ORT profile of a 200-frame decode in 16-frame calls (bf16x3, before the tile change): Conv1dBf16 78%,
+//   MatMul 10% (post_module, ConvNeXt), Snake 6%, Add 2%.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -88,7 +100,7 @@ std::string env_or(const char* name, const char* fallback) {
 // fp32, FISHTTS_BENCH_INT8_PERCENTILE sets the calibration percentile, FISHTTS_BENCH_INT8_EDGES=0 quantizes the
 // first and last decoder convs too), and the fp32 / int8 decodes with Snake as five standard ONNX nodes instead of
 // the fused com.fishtts op.
-enum Variant { kDefault = 0, kNaive = 1, kInt8 = 2, kStdSnake = 3, kInt8StdSnake = 4 };
+enum Variant { kDefault = 0, kNaive = 1, kInt8 = 2, kStdSnake = 3, kInt8StdSnake = 4, kBf16 = 5, kBf16x3 = 6 };
 
 convert::CodecConvertOptions variant_options(Variant variant) {
   convert::CodecConvertOptions options;
@@ -98,6 +110,8 @@ convert::CodecConvertOptions variant_options(Variant variant) {
     options.graph.polyphase_transpose = false;
   }
   if (variant == kStdSnake || variant == kInt8StdSnake) options.graph.fused_snake = false;
+  if (variant == kBf16) options.precision = convert::CodecPrecision::kBf16;
+  if (variant == kBf16x3) options.precision = convert::CodecPrecision::kBf16x3;
   if (variant == kInt8 || variant == kInt8StdSnake) {
     options.precision = convert::CodecPrecision::kInt8;
     std::string keep = env_or("FISHTTS_BENCH_INT8_KEEP", "");
@@ -119,7 +133,7 @@ std::string bundle_dir(Variant variant = kDefault) {
   std::string& dir = dirs[variant];
   if (dir.empty()) {
     const convert::CodecConvertOptions options = variant_options(variant);
-    const char* suffix[] = {"-", "-naive-", "-int8-", "-std-snake-", "-int8-std-snake-"};
+    const char* suffix[] = {"-", "-naive-", "-int8-", "-std-snake-", "-int8-std-snake-", "-bf16-", "-bf16x3-"};
     dir = env_or("FISHTTS_BENCH_CODEC_BUNDLE", "/tmp/fishtts-bench-codec") + std::string(suffix[variant]);
     const std::string key = options.to_json().dump() + std::to_string(convert::kCodecConverterVersion);
     dir += convert::sha256_hex(key).substr(0, 8);
@@ -191,18 +205,23 @@ double snr_vs_fp32(const text::IntMatrix& codes, const std::vector<float>& pcm) 
   return 10.0 * std::log10(signal / std::max(noise, 1e-30));
 }
 
-// Whole-utterance decode through the streaming decoder with `chunk` frames per graph call (decode() is the
-// same code with CodecRunOptions::decode_chunk_frames).
+// Whole-utterance decode through the streaming decoder, pushed `chunk` frames at a time as a generator would
+// (one graph call per push; decode() is the same with CodecRunOptions::decode_chunk_frames).
 void BM_Decode(benchmark::State& state) {
   auto m = model(64, static_cast<Variant>(state.range(1)));
   const text::IntMatrix codes = random_codes(m->info());
-  const int chunk = static_cast<int>(state.range(0));
+  const size_t chunk = static_cast<size_t>(state.range(0));
   double total = 0;
   for (auto _ : state) {
     auto start = std::chrono::steady_clock::now();
-    auto stream = m->new_stream(chunk);
-    std::vector<float> pcm = stream->push(codes);
+    auto stream = m->new_stream(static_cast<int>(chunk));
+    std::vector<float> pcm;
+    for (size_t first = 0; first < codes.cols; first += chunk) {
+      const std::vector<float> part = stream->push(codes.columns(first, std::min(chunk, codes.cols - first)));
+      pcm.insert(pcm.end(), part.begin(), part.end());
+    }
     std::vector<float> tail = stream->finish();
+    pcm.insert(pcm.end(), tail.begin(), tail.end());
     benchmark::DoNotOptimize(pcm.data());
     total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (state.range(1) != kStdSnake) state.counters["snr_db"] = snr_vs_fp32(codes, pcm);
@@ -212,12 +231,13 @@ void BM_Decode(benchmark::State& state) {
 // The machine is shared: compare configurations by the fastest repetition (--benchmark_repetitions=N, "_min").
 double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 // variant: 0 fp32 (shipped layout), 1 naive fp32 export, 2 int8 convs, 3 fp32 with standard-op Snake, 4 int8 with
-// standard-op Snake. --benchmark_enable_random_interleaving with --benchmark_repetitions compares them under the
+// standard-op Snake, 5 bf16 convs (oneDNN, plain), 6 bf16x3 convs (three-term split). --benchmark_enable_random_interleaving with --benchmark_repetitions compares them under the
 // same load.
 BENCHMARK(BM_Decode)->ArgNames({"chunk_frames", "variant"})
     ->Args({1, 0})->Args({4, 0})->Args({8, 0})->Args({16, 0})->Args({32, 0})->Args({64, 0})->Args({kFrames, 0})
     ->Args({8, 1})->Args({32, 1})->Args({4, 2})->Args({16, 2})->Args({32, 2})
     ->Args({8, 3})->Args({16, 3})->Args({32, 3})->Args({16, 4})->Args({32, 4})
+    ->Args({4, 5})->Args({16, 5})->Args({32, 5})->Args({4, 6})->Args({16, 6})->Args({32, 6})
     ->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()->ComputeStatistics("min", min_of);
 
 void BM_Encode(benchmark::State& state) {

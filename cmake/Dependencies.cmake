@@ -15,6 +15,8 @@ find_package(CpuFeatures REQUIRED)                              # ISA detection 
 find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)                                     # ModelProto classes + checker for the converter
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)                     # vectorized sin of the fused Snake op (src/ort)
+find_package(dnnl 2.6 CONFIG REQUIRED)                          # oneDNN: the codec's bf16 convs (src/ort, AMX/AVX512-BF16)
+find_library(GOMP_LIBRARY NAMES gomp libgomp.so.1 REQUIRED)     # oneDNN's OpenMP runtime, told to use one thread per call
 find_package(Threads REQUIRED)
 if(FISHTTS_BUILD_TESTS)
   find_package(GTest REQUIRED)

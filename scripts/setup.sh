@@ -27,6 +27,7 @@ DEBIAN_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler               # writing ONNX graphs
   libcpu-features-dev                                         # ISA detection
   libeigen3-dev                                               # vectorized sin (fused Snake op)
+  libdnnl-dev ocl-icd-opencl-dev                              # oneDNN: bf16 codec convs (its CMake config wants OpenCL)
   libsndfile1-dev libsoxr-dev                                 # audio I/O and resampling
   libcpp-httplib-dev libmsgpack-cxx-dev                       # HTTP server
   python3-torch python3-numpy                                 # test-only: torch.load checks of written checkpoints

@@ -17,6 +17,7 @@
 #include "codec/streaming_decoder.h"
 #include "common/error.h"
 #include "convert/codec_bundle.h"
+#include "hw/cpu_info.h"
 #include "convert/model_file.h"
 #include "io/npy.h"
 #include "support/codec_compare.h"
@@ -177,6 +178,47 @@ TEST_F(CodecParity, StreamingDecodeEqualsWholeDecode) {
     // differed by 1.6e-5 (SNR 105 dB) through the softmax sums and a 1-step Conv.
     EXPECT_EQ(diff, 0.0f) << chunk;
   }
+}
+
+// The bf16 decodes (--codec-precision bf16 / bf16x3, ort/conv1d_bf16_op.h) against upstream's fp32 audio, and
+// streamed in uneven pushes against their own whole decode: bit for bit, since the op runs one tile length
+// (one oneDNN kernel, one summation order) whatever the length of a call.
+TEST(CodecBf16, CloseToFp32AndStreamedEqualsWhole) {
+  if (!hw::detect_cpu().isa.avx512f) GTEST_SKIP() << "oneDNN's bf16 kernels need AVX-512";
+  const fs::path dir = fs::temp_directory_path() / ("fishtts-codec-bf16-test-" + std::to_string(::getpid()));
+  const text::IntMatrix codes = test::golden_matrix("decode_codes");
+  const std::vector<float> audio_ref = golden_f32("decode_audio");
+  for (const auto& [precision, min_snr] : {std::pair{convert::CodecPrecision::kBf16x3, 70.0},
+                                           std::pair{convert::CodecPrecision::kBf16, 25.0}}) {
+    convert::CodecConvertOptions options;
+    options.precision = precision;
+    const fs::path sub = dir / convert::codec_precision_name(precision);
+    convert::convert_codec(kFixture.string(), sub.string(), options);
+    EXPECT_GT(count_ops(sub / "codec_decode.onnx", "Conv1dBf16"), 0u);
+    EXPECT_EQ(count_ops(sub / "codec_encode.onnx", "Conv1dBf16"), 0u);  // encode stays fp32
+    hw::EngineSettings settings;
+    settings.intra_op_threads = 2;
+    auto model = codec::CodecModel::load(sub.string(), settings, {});
+    const std::vector<float> whole = model->decode_stages(codes).audio;
+    const double snr = snr_db(audio_ref, whole);
+    std::printf("%s decode: SNR %.1f dB vs upstream fp32\n", convert::codec_precision_name(precision), snr);
+    EXPECT_GT(snr, min_snr);
+    auto stream = model->new_stream(3);
+    std::vector<float> streamed;
+    for (size_t pushed = 0, i = 0; pushed < codes.cols; ++i) {
+      const size_t end = std::min(codes.cols, pushed + 1 + i % 5);
+      std::vector<float> part = stream->push(columns(codes, pushed, end));
+      streamed.insert(streamed.end(), part.begin(), part.end());
+      pushed = end;
+    }
+    std::vector<float> tail = stream->finish();
+    streamed.insert(streamed.end(), tail.begin(), tail.end());
+    std::printf("  streamed vs whole: max abs diff %.3g, SNR %.1f dB\n", max_abs_diff(streamed, whole),
+                snr_db(whole, streamed));
+    ASSERT_EQ(streamed.size(), whole.size());
+    EXPECT_EQ(max_abs_diff(streamed, whole), 0.0f);
+  }
+  fs::remove_all(dir);
 }
 
 void expect_error(ErrorCode code, const std::string& fragment, const std::function<void()>& f) {

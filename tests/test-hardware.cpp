@@ -70,12 +70,27 @@ TEST(EngineSettings, PrecisionFollowsIntegerDotProductSupport) {
   EXPECT_EQ(old.matmul_accuracy_level, 1);
 }
 
+TEST(EngineSettings, CodecPrecisionIsSplitBf16OnlyWithAmx) {
+  using fishtts::hw::CodecPrecision;
+  EXPECT_EQ(choose_settings(sapphire_rapids()).codec_precision, CodecPrecision::kBf16x3);
+  CpuInfo zen4 = cpu(8, 16);  // AVX512-BF16 without AMX: the split's 3x multiplies would be slower than fp32
+  zen4.isa.avx2 = zen4.isa.avx512f = zen4.isa.avx512_vnni = zen4.isa.avx512_bf16 = true;
+  EXPECT_EQ(choose_settings(zen4).codec_precision, CodecPrecision::kFp32);
+  EXPECT_EQ(choose_settings(haswell()).codec_precision, CodecPrecision::kFp32);
+  fishtts::hw::SettingsOverrides fp32;
+  fp32.codec_precision = CodecPrecision::kFp32;
+  EXPECT_EQ(choose_settings(sapphire_rapids(), fp32).codec_precision, CodecPrecision::kFp32);
+  EXPECT_EQ(fishtts::hw::parse_codec_precision("bf16x3"), CodecPrecision::kBf16x3);
+  EXPECT_STREQ(fishtts::hw::codec_precision_name(CodecPrecision::kBf16), "bf16");
+}
+
 TEST(EngineSettings, EveryChoiceHasAReason) {
   for (const CpuInfo& c : {sapphire_rapids(), haswell(), old_sse_only()}) {
     auto s = choose_settings(c);
     EXPECT_FALSE(s.threads_reason.empty());
     EXPECT_FALSE(s.precision_reason.empty());
     EXPECT_FALSE(s.accuracy_reason.empty());
+    EXPECT_FALSE(s.codec_precision_reason.empty());
   }
 }
 

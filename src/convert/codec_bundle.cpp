@@ -100,7 +100,10 @@ void convert_codec(const std::string& checkpoint_dir, const std::string& out_dir
     save_model(graph.model, path);
     if (options.check) check_model_file(path);
   };
-  CodecGraph decode = build_codec_decode_graph(weights, options.graph);
+  CodecGraphOptions decode_options = options.graph;
+  if (options.precision == CodecPrecision::kBf16) decode_options.bf16_terms = 1;
+  if (options.precision == CodecPrecision::kBf16x3) decode_options.bf16_terms = 3;
+  CodecGraph decode = build_codec_decode_graph(weights, decode_options);
   if (options.precision == CodecPrecision::kInt8) {
     CodecGraphOptions int8 = options.graph;
     int8.int8_convs = plan_int8_decode(decode, weights.config, options.int8);

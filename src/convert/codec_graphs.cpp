@@ -115,7 +115,14 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, con
   }
   g.add_output(x, ElemType::kFloat, {1, c.latent_dim, "latent_steps"}, "latent");
 
-  x = to_rank(ctx, x, options.conv_rank);
+  if (options.bf16_terms > 0) {
+    if (!options.int8_convs.empty()) throw Error(ErrorCode::kInvalidArgument, "codec decode: bf16 and int8 convs together");
+    x = g.transpose(x, {0, 2, 1});
+    ctx.channels_last = true;
+    ctx.bf16_terms = options.bf16_terms;
+  } else {
+    x = to_rank(ctx, x, options.conv_rank);
+  }
   x = causal_conv(ctx, x, "decoder.model.0.conv.", 1, 1);
   for (size_t i = 0; i < c.decoder_rates.size(); ++i) {
     const std::string p = "decoder.model." + std::to_string(i + 1) + ".block.";
@@ -127,7 +134,7 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, con
   const size_t n = c.decoder_rates.size();
   x = snake(ctx, x, "decoder.model." + std::to_string(n + 1) + ".alpha");
   x = causal_conv(ctx, x, "decoder.model." + std::to_string(n + 2) + ".conv.", 1, 1);
-  x = to_rank(ctx, x, 3);
+  x = ctx.channels_last ? g.transpose(x, {0, 2, 1}) : to_rank(ctx, x, 3);
   g.add_output(g.tanh(x), ElemType::kFloat, {1, 1, "samples"}, "audio");
 
   std::vector<CodecState> states = std::move(ctx.states);

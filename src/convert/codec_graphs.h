@@ -28,6 +28,10 @@ struct CodecGraphOptions {
   bool polyphase_transpose = true;  // transposed convs as plain convs + phase interleave
   bool fused_snake = true;  // Snake as the com.fishtts custom op (sessions need ort::add_custom_ops), else std ops
   ConvQuantization int8_convs;      // decode convs emitted in int8 QDQ form (convert/codec_quantize.h)
+  // > 0: the decoder's conv stack (decoder.model.*) channels last with bf16 convs of this many terms (1 plain,
+  // 3 split; ort/conv1d_bf16_op.h); the dequantiser, post_module and upsample stay fp32. Decode only; excludes
+  // int8_convs.
+  int64_t bf16_terms = 0;
 };
 
 CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, const CodecGraphOptions& options = {});

@@ -6,6 +6,8 @@
 
 #include "common/error.h"
 #include "convert/llm_layers.h"
+#include "ort/conv1d_bf16_op.h"
+#include "ort/custom_ops.h"
 #include "ort/snake_op.h"
 
 namespace fishtts::convert {
@@ -36,11 +38,13 @@ void state_output(CodecGraphContext& ctx, const std::string& value) {
   ctx.g.add_output(value, ElemType::kFloat, Shape(s.shape.begin(), s.shape.end()), s.output);
 }
 
-// Keeps the last `length` steps of `xs` along `axis` (conv tensors: the last one) as the next state of the state
-// registered last.
-void keep_tail(CodecGraphContext& ctx, const std::string& xs, int64_t length, int64_t axis = -1) {
+// Keeps the last `length` steps of `xs` along `axis` as the next state of the state registered last.
+void keep_tail(CodecGraphContext& ctx, const std::string& xs, int64_t length, int64_t axis) {
   state_output(ctx, ctx.g.slice(xs, {-length}, {kToEnd}, {axis}));
 }
+
+// The time axis of conv-stack tensors: last ([1, C, L], [1, C, 1, L]) or 1 (channels last, [1, L, C]).
+int64_t time_axis(const CodecGraphContext& ctx) { return ctx.channels_last ? 1 : -1; }
 
 // [a, b, k] conv weights become [a, b, 1, k] in the 4-D layout; per-channel vectors [1, C, 1] become [1, C, 1, 1].
 std::string layout_weight(CodecGraphContext& ctx, const std::string& key, std::vector<int64_t> dims) {
@@ -60,6 +64,7 @@ ConvParams time_conv(const CodecGraphContext& ctx, int64_t stride, int64_t dilat
 }
 
 std::vector<int64_t> state_shape(const CodecGraphContext& ctx, int64_t channels, int64_t length) {
+  if (ctx.channels_last) return {1, length, channels};
   return ctx.rank == 4 ? std::vector<int64_t>{1, channels, 1, length} : std::vector<int64_t>{1, channels, length};
 }
 
@@ -99,14 +104,36 @@ std::string codec_weight(CodecGraphContext& ctx, const std::string& key) {
 
 namespace {
 
+// The channels-last bf16 conv (ort/conv1d_bf16_op.h). With a `state` input (registered last) the op reads
+// [state, in] itself and returns the next state, so no Concat copies the activations.
+std::string emit_bf16_conv(CodecGraphContext& ctx, const std::string& in, const std::string& state,
+                           const std::string& name, const std::vector<float>& weight, const std::vector<int64_t>& dims,
+                           std::span<const float> bias, const ConvParams& params) {
+  GraphBuilder& g = ctx.g;
+  if (params.group != 1) {
+    throw Error(ErrorCode::kUnsupported, name + ": grouped conv (" + std::to_string(params.group) +
+                                             " groups) in the channels-last bf16 conv stack");
+  }
+  std::vector<std::string> inputs = {in, g.add_initializer(name + ".weight", std::span<const float>(weight), dims),
+                                     g.add_initializer(name + ".bias", bias, {dims[0]})};
+  if (!state.empty()) inputs.push_back(state);
+  const std::vector<Attr> attrs = {
+      {"dilation", params.dilations.back()}, {"stride", params.strides.back()}, {"terms", ctx.bf16_terms}};
+  const std::vector<std::string> out =
+      g.add_node(ort::kConv1dBf16Op, std::move(inputs), attrs, state.empty() ? 1 : 2, ort::kCustomDomain);
+  if (!state.empty()) state_output(ctx, out[1]);
+  ctx.convs.push_back(ConvTap{name, in, out[0], 1});
+  return out[0];
+}
+
 // A conv with weight [out, in / groups, k] (row-major values) and bias [out], in the current layout.
 // (Measured and dropped: int8 convs via DynamicQuantizeLinear + ConvInteger ran 3x slower than fp32 Conv in one
 // profiled S1-mini decode, and gave 17 dB SNR on the tiny fixture.)
 std::string emit_conv(CodecGraphContext& ctx, const std::string& in, const std::string& name, std::vector<float> weight,
                       std::vector<int64_t> dims, std::span<const float> bias, const ConvParams& params) {
   GraphBuilder& g = ctx.g;
-  if (ctx.rank == 4) dims.insert(dims.end() - 1, 1);
   ConvTap tap{name, in, "", params.group};
+  if (ctx.rank == 4) dims.insert(dims.end() - 1, 1);
   const auto quantized = ctx.int8_convs ? ctx.int8_convs->find(name) : ConvQuantization::const_iterator{};
   if (ctx.int8_convs && quantized != ctx.int8_convs->end()) {
     tap.output = qdq_conv(g, in, name, weight, dims, bias, params, quantized->second);
@@ -130,14 +157,16 @@ std::string causal_conv(CodecGraphContext& ctx, const std::string& x, const std:
   const int64_t pad = (k - 1) * dilation + 1 - stride;  // left zeros of spec 5.2.2 = the state length
   if (pad < 0) throw Error(ErrorCode::kUnsupported, prefix + "weight: kernel " + std::to_string(k) + " shorter than stride " + std::to_string(stride));
   auto scope = ctx.g.scope(strip_dot(prefix));
+  std::vector<float> bias = floats(ctx.weights.get(prefix + "bias"));
+  const ConvParams params = time_conv(ctx, stride, dilation, groups);
+  const std::string state = pad > 0 ? state_input(ctx, strip_dot(prefix), state_shape(ctx, cin, pad)) : "";
+  if (ctx.channels_last) return emit_bf16_conv(ctx, x, state, strip_dot(prefix), floats(w), w.shape, bias, params);
   std::string in = x;
   if (pad > 0) {
-    const std::string state = state_input(ctx, strip_dot(prefix), state_shape(ctx, cin, pad));
-    in = ctx.g.concat({state, x}, -1);
-    keep_tail(ctx, in, pad);
+    in = ctx.g.concat({state, x}, time_axis(ctx));
+    keep_tail(ctx, in, pad, time_axis(ctx));
   }
-  std::vector<float> bias = floats(ctx.weights.get(prefix + "bias"));
-  return emit_conv(ctx, in, strip_dot(prefix), floats(w), w.shape, bias, time_conv(ctx, stride, dilation, groups));
+  return emit_conv(ctx, in, strip_dot(prefix), floats(w), w.shape, bias, params);
 }
 
 std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, const std::string& prefix,
@@ -150,12 +179,12 @@ std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, 
   const int64_t context = (k - stride + stride - 1) / stride;
   auto scope = ctx.g.scope(strip_dot(prefix));
   std::string in = x;
-  if (context > 0) {
-    const std::string state = state_input(ctx, strip_dot(prefix), state_shape(ctx, w.shape[0], context));
-    in = ctx.g.concat({state, x}, -1);
-    keep_tail(ctx, in, context);
+  const std::string state = context > 0 ? state_input(ctx, strip_dot(prefix), state_shape(ctx, w.shape[0], context)) : "";
+  if (context > 0 && !ctx.channels_last) {
+    in = ctx.g.concat({state, x}, time_axis(ctx));
+    keep_tail(ctx, in, context, time_axis(ctx));
   }
-  if (!ctx.polyphase_transpose) {
+  if (!ctx.polyphase_transpose && !ctx.channels_last) {
     std::string y = ctx.g.conv_transpose(in, layout_weight(ctx, prefix + "weight", w.shape),
                                          codec_weight(ctx, prefix + "bias"), time_conv(ctx, stride, 1, 1));
     // Outputs of the context steps alone come first (already emitted by the previous chunk); the last k - stride
@@ -167,11 +196,14 @@ std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, 
   // context + 1 taps and cout * stride output channels (phase j of channel o at o * stride + j), then the phases
   // interleaved along time. Same products, and ORT runs it with its fast conv kernels.
   const int64_t cin = w.shape[0], cout = w.shape[1], taps = context + 1;
+  // Channels last orders the rows phase-major (j * cout + o): [1, L, stride * cout] is then [1, L * stride, cout]
+  // as it stands, and the interleave is a free reshape.
+  auto row_of = [&](int64_t o, int64_t j) { return ctx.channels_last ? j * cout + o : o * stride + j; };
   std::vector<float> v = floats(w), bias = floats(ctx.weights.get(prefix + "bias"));
   std::vector<float> poly(static_cast<size_t>(cout * stride * cin * taps), 0.0f), poly_bias(static_cast<size_t>(cout * stride));
   for (int64_t o = 0; o < cout; ++o) {
     for (int64_t j = 0; j < stride; ++j) {
-      const int64_t row = o * stride + j;
+      const int64_t row = row_of(o, j);
       poly_bias[static_cast<size_t>(row)] = bias[static_cast<size_t>(o)];
       for (int64_t i = 0; i < cin; ++i) {
         for (int64_t q = 0; q < taps && j + q * stride < k; ++q) {
@@ -181,7 +213,7 @@ std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, 
     }
   }
   std::string y;
-  if (taps == 1 && ctx.rank == 3) {
+  if (taps == 1 && ctx.rank == 3 && !ctx.channels_last) {
     // No context (kernel == stride): a per-step linear map. As a MatMul its sums do not depend on the chunk
     // length (a 1-step Conv takes another kernel path in ORT and rounds differently), so streaming stays exact.
     std::vector<float> wt(poly.size());
@@ -193,6 +225,11 @@ std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, 
     y = ctx.g.add(y, ctx.g.add_initializer(prefix + "polyphase.bias", std::span<const float>(poly_bias), {cout * stride}));
     y = ctx.g.transpose(ctx.g.reshape(y, std::vector<int64_t>{1, -1, cout, stride}), {0, 2, 1, 3});
     return ctx.g.reshape(y, std::vector<int64_t>{1, cout, -1});
+  }
+  if (ctx.channels_last) {
+    y = emit_bf16_conv(ctx, x, state, prefix + "polyphase", poly, {cout * stride, cin, taps}, poly_bias,
+                       time_conv(ctx, 1, 1, 1));
+    return ctx.g.reshape(y, std::vector<int64_t>{1, -1, cout});
   }
   y = emit_conv(ctx, in, prefix + "polyphase", std::move(poly), {cout * stride, cin, taps}, poly_bias,
                 time_conv(ctx, 1, 1, 1));
@@ -209,9 +246,14 @@ std::string snake(CodecGraphContext& ctx, const std::string& x, const std::strin
   auto scope = ctx.g.scope(alpha_key);
   std::vector<int64_t> dims = a.shape;
   if (ctx.rank == 4) dims.push_back(1);
+  if (ctx.channels_last) dims = {static_cast<int64_t>(alpha.size())};  // broadcasts along [1, L, C]
   const std::string alpha_v = ctx.g.add_initializer(alpha_key, std::span<const float>(alpha), dims);
   // The custom op computes the same reciprocal itself and reads alpha by channel, whatever its shape.
-  if (ctx.fused_snake) return ctx.g.op(ort::kSnakeOp, {x, alpha_v}, {}, ort::kCustomDomain);
+  if (ctx.fused_snake) {
+    std::vector<Attr> channels_last_axis;
+    if (ctx.channels_last) channels_last_axis.emplace_back("axis", int64_t{-1});
+    return ctx.g.op(ort::kSnakeOp, {x, alpha_v}, channels_last_axis, ort::kCustomDomain);
+  }
   const std::string inv_v = ctx.g.add_initializer(alpha_key + ".inv", std::span<const float>(inv), dims);
   const std::string s = ctx.g.sin(ctx.g.mul(alpha_v, x));
   return ctx.g.add(x, ctx.g.mul(inv_v, ctx.g.mul(s, s)));

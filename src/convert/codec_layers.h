@@ -43,6 +43,10 @@ struct CodecGraphContext {
   // optimizer run the convs with its blocked direct-convolution kernels (measured in bench-codec). The time
   // axis is always the last one.
   int rank = 3;
+  // Channels-last conv stack: tensors [1, L, C], time axis 1. Convs (groups == 1 only) then run as
+  // com.fishtts::Conv1dBf16 (ort/conv1d_bf16_op.h) with this many bf16 terms (1 plain, 3 split), fp32 sums.
+  bool channels_last = false;
+  int64_t bf16_terms = 1;
   // Transposed convs as polyphase plain convs (see causal_conv_transpose), else ONNX ConvTranspose.
   bool polyphase_transpose = true;
   // Snake as one com.fishtts custom op (ort/snake_op.h), else the five standard ONNX nodes.

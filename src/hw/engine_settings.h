@@ -16,11 +16,12 @@ const char* precision_name(Precision p);
 // Parses "fp32" | "int8" | "int4"; throws fishtts::Error(kInvalidArgument) naming the accepted values.
 Precision parse_precision(const std::string& name);
 
-// Precision of the codec's decode convolutions (convert/codec_quantize.h); the rest of the codec stays fp32.
-enum class CodecPrecision { kFp32, kInt8 };
+// Precision of the codec's decode convolutions: int8 QDQ (convert/codec_quantize.h), or bf16 through oneDNN
+// (ort/conv1d_bf16_op.h) plain or as a three-term split (~16 bits); the rest of the codec stays fp32.
+enum class CodecPrecision { kFp32, kBf16, kBf16x3, kInt8 };
 
 const char* codec_precision_name(CodecPrecision p);
-// Parses "fp32" | "int8"; throws fishtts::Error(kInvalidArgument) naming the accepted values.
+// Parses "fp32" | "bf16" | "bf16x3" | "int8"; throws fishtts::Error(kInvalidArgument) naming the accepted values.
 CodecPrecision parse_codec_precision(const std::string& name);
 
 struct SettingsOverrides {

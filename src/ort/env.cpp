@@ -34,8 +34,17 @@ Ort::Env& env() {
     threading.SetGlobalSpinControl(1);
     // Warnings only: ORT's info level prints per-node placement lines that drown the CLI's own output.
     g_env = std::make_unique<Ort::Env>(threading, ORT_LOGGING_LEVEL_WARNING, "fishtts");
+    // ONNX Runtime's telemetry was seen sending DNS queries for events.data.microsoft.com at shutdown: an engine
+    // that runs local models reports nothing anywhere.
+    g_env->DisableTelemetryEvents();
   }
   return *g_env;
+}
+
+int intra_op_threads() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (!g_settings) g_settings = hw::choose_settings(hw::detect_cpu());
+  return g_settings->intra_op_threads;
 }
 
 std::string runtime_version() { return Ort::GetVersionString(); }

@@ -18,6 +18,9 @@ bool configure_env(const hw::EngineSettings& settings);
 
 Ort::Env& env();
 
+// Threads of the shared intra-op pool: those of the settings env() was, or will be, made with.
+int intra_op_threads();
+
 std::string runtime_version();                   // e.g. "1.29.0"
 std::vector<std::string> available_providers();  // e.g. {"CPUExecutionProvider"}
 

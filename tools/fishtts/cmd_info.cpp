@@ -96,7 +96,7 @@ void add_info_command(CLI::App& app) {
   cmd->add_option("--precision", opt->precision, "Weight precision to report instead of the automatic choice")
       ->check(CLI::IsMember({"fp32", "int8", "int4"}));
   cmd->add_option("--codec-precision", opt->codec_precision, "Codec decode precision to report instead of the automatic choice")
-      ->check(CLI::IsMember({"fp32", "int8"}));
+      ->check(CLI::IsMember({"fp32", "bf16", "bf16x3", "int8"}));
   cmd->callback([opt] {
     nlohmann::json report = build_report(*opt);
     if (opt->json) {

@@ -17,8 +17,9 @@ void ModelArgs::add_to(CLI::App* cmd, bool required) {
   cmd->add_option("--precision", precision, "Transformer weights: fp32, int8 or int4 (default: chosen from the CPU)")
       ->check(CLI::IsMember({"fp32", "int8", "int4"}));
   cmd->add_option("--codec-precision", codec_precision,
-                  "Codec decode convolutions: fp32 or int8 (static, calibrated at conversion; default: chosen from the CPU)")
-      ->check(CLI::IsMember({"fp32", "int8"}));
+                  "Codec decode convolutions: fp32; bf16 or bf16x3 (oneDNN, plain or three-term split for ~16-bit "
+                  "accuracy; fast with AMX); int8 (static, calibrated at conversion); default: chosen from the CPU")
+      ->check(CLI::IsMember({"fp32", "bf16", "bf16x3", "int8"}));
   cmd->add_option("--sample-space", sample_space,
                   "semantic (heads limited to what sampling can pick) or full (exactly S1's heads)")
       ->check(CLI::IsMember({"semantic", "full"}));

@@ -7,6 +7,8 @@ namespace {
 
 const std::array kVariants = {
     CodecVariant{"fp32", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kFp32; }},
+    CodecVariant{"bf16x3", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kBf16x3; }},
+    CodecVariant{"bf16", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kBf16; }},
     CodecVariant{"int8", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kInt8; }},
 };
 
