@@ -55,7 +55,8 @@
 //   Steps that got there, bf16x3 at 16-frame pushes: first version (oneDNN reorder in, Concat for the causal
 //   state, tiles per thread) 0.61 -> state read by the op instead of Concat, 64-byte aligned buffers 0.45 ->
 //   one tile length per op (one kernel: bit-exact streaming, the primitive and weights made with the session,
-//   not in the first call) 0.40. AMX throughput depends on the data: these shapes ran 1.9-2.4 TFLOP/s per core
+//   not in the first call) 0.40-0.445 -> tiles of 2 frames instead of ~512 KB of input 0.38-0.41 (4-frame
+//   pushes 0.67 -> 0.62; codec_layers.cpp kBf16TileFrames has the sweep). AMX throughput depends on the data: these shapes ran 1.9-2.4 TFLOP/s per core
 //   on zero-filled buffers but ~1.0 on real values, so measure with real data.
 //   ORT profile of a 200-frame decode in 16-frame calls (bf16x3, before the tile change): Conv1dBf16 78%,
 //   MatMul 10% (post_module, ConvNeXt), Snake 6%, Add 2%.

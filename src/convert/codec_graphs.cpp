@@ -120,6 +120,8 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, con
     x = g.transpose(x, {0, 2, 1});
     ctx.channels_last = true;
     ctx.bf16_terms = options.bf16_terms;
+    ctx.steps_per_frame = 1;
+    for (int64_t f : c.downsample_factor) ctx.steps_per_frame *= f;
   } else {
     x = to_rank(ctx, x, options.conv_rank);
   }

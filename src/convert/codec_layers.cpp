@@ -104,6 +104,12 @@ std::string codec_weight(CodecGraphContext& ctx, const std::string& key) {
 
 namespace {
 
+// Frames per tile of the bf16 convs (the op cuts every call into tiles of one length: bit-exact streaming).
+// bench-codec, S1-mini, 2 threads, bf16x3, rtf of 16-frame / 4-frame pushes: 2 frames 0.38-0.41 / 0.62, 4 frames
+// 0.39-0.42 / 0.95, 8 frames 0.46 / 1.46 (a 4-frame call padded to 8, one tile for two threads), 16 frames
+// 0.77 / 2.6; tiles sized to 512 KB of input instead 0.41-0.42 / 0.67.
+constexpr int64_t kBf16TileFrames = 2;
+
 // The channels-last bf16 conv (ort/conv1d_bf16_op.h). With a `state` input (registered last) the op reads
 // [state, in] itself and returns the next state, so no Concat copies the activations.
 std::string emit_bf16_conv(CodecGraphContext& ctx, const std::string& in, const std::string& state,
@@ -118,7 +124,10 @@ std::string emit_bf16_conv(CodecGraphContext& ctx, const std::string& in, const 
                                      g.add_initializer(name + ".bias", bias, {dims[0]})};
   if (!state.empty()) inputs.push_back(state);
   const std::vector<Attr> attrs = {
-      {"dilation", params.dilations.back()}, {"stride", params.strides.back()}, {"terms", ctx.bf16_terms}};
+      {"dilation", params.dilations.back()},
+      {"stride", params.strides.back()},
+      {"terms", ctx.bf16_terms},
+      {"tile", std::max<int64_t>(16, ctx.steps_per_frame / params.strides.back() * kBf16TileFrames)}};
   const std::vector<std::string> out =
       g.add_node(ort::kConv1dBf16Op, std::move(inputs), attrs, state.empty() ? 1 : 2, ort::kCustomDomain);
   if (!state.empty()) state_output(ctx, out[1]);
@@ -229,6 +238,7 @@ std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, 
   if (ctx.channels_last) {
     y = emit_bf16_conv(ctx, x, state, prefix + "polyphase", poly, {cout * stride, cin, taps}, poly_bias,
                        time_conv(ctx, 1, 1, 1));
+    ctx.steps_per_frame *= stride;
     return ctx.g.reshape(y, std::vector<int64_t>{1, -1, cout});
   }
   y = emit_conv(ctx, in, prefix + "polyphase", std::move(poly), {cout * stride, cin, taps}, poly_bias,

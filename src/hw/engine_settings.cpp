@@ -101,11 +101,11 @@ EngineSettings choose_settings(const CpuInfo& cpu, const SettingsOverrides& over
     s.codec_precision_reason = "set by the user";
   } else if (cpu.isa.amx_bf16 && cpu.isa.avx512f) {
     // Measured (bench-codec, S1-mini-sized random codec, 2 threads, 16-frame calls, Sapphire Rapids): the
-    // three-term split bf16 convs on AMX decode in 0.44-0.45 s per second of audio vs 0.60-0.62 for fp32, at
+    // three-term split bf16 convs on AMX decode in 0.38-0.41 s per second of audio vs 0.60-0.64 for fp32, at
     // 66 dB SNR against fp32 (83 dB vs upstream on the tiny fixture). Plain bf16 is faster still but 14 dB.
     s.codec_precision = CodecPrecision::kBf16x3;
     s.codec_precision_reason =
-        "AMX: split-bf16 convs (~16-bit accurate, 66 dB SNR against fp32) decode ~1.35x faster than fp32";
+        "AMX: split-bf16 convs (~16-bit accurate, 66 dB SNR against fp32) decode ~1.5x faster than fp32";
   } else {
     // Without AMX the split's 3x multiplies cost more than fp32 saves (AVX512-BF16 is only ~2x fp32), and int8
     // (VNNI/AMX QLinearConv) made the decode only ~1.3x faster at 16 dB SNR on the tiny fixture (7 dB on S1-mini),

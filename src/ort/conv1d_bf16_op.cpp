@@ -31,10 +31,10 @@ using Dt = memory::data_type;
 // The time axis is cut into tiles of ONE length per op (tile_steps): every output is then computed by the same
 // oneDNN kernel whatever the length of the call, so a stream cut anywhere equals the whole decode bit for bit
 // (oneDNN picks kernels and summation orders by shape), and the op holds one primitive, made with the session.
-// The length makes a tile's bf16 input about kTileInputBytes, which stays in the core's L2 from the split that
-// writes it to the kernel that reads it; the last tile of a call is padded.
+// Its length is the "tile" attribute (the converter sets a number of frames), else one that makes a tile's bf16
+// input about kTileInputBytes; the last tile of a call is padded.
 constexpr int64_t kTileInputBytes = 512 << 10;
-constexpr int64_t kMinTileSteps = 32;
+constexpr int64_t kMinTileSteps = 16;
 constexpr int64_t kMaxTileSteps = 4096;
 
 dnnl::engine& cpu_engine() {
@@ -200,6 +200,12 @@ class Conv1dBf16Kernel {
     bias_ = b.GetTensorData<float>();
     const int64_t row_bytes = (shape_.as_matmul() ? shape_.kernel : shape_.stride) * shape_.cin * 2;
     tile_steps_ = std::clamp<int64_t>(kTileInputBytes / row_bytes / 16 * 16, kMinTileSteps, kMaxTileSteps);
+    int64_t tile = 0;
+    if (OrtStatus* status = Ort::GetApi().KernelInfoGetAttribute_int64(info, "tile", &tile)) {
+      Ort::GetApi().ReleaseStatus(status);  // absent: the L2-sized default above
+    }
+    if (tile > 0) tile_steps_ = tile;
+    if (tile_steps_ < 1) ORT_CXX_API_THROW("Conv1dBf16: tile must be >= 1", ORT_INVALID_ARGUMENT);
     one_openmp_thread();
     make_plan();  // JIT and weight reorder at session creation, not in the first decode
   }

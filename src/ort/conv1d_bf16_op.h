@@ -6,12 +6,14 @@
 //   inputs:     x float [N, L, Cin]; w float [Cout, Cin, K] and b float [Cout], both constant initializers;
 //               optional state float [N, P, Cin]: rows that go before x (the causal context of the last call)
 //   attributes: dilation, stride; terms: 1 = plain bf16 (x and w rounded to bf16, ~8 bits), 3 = three-term
-//               split bf16 (x and w as hi + lo bf16 pairs, ~16 bits, 3x the multiplies)
+//               split bf16 (x and w as hi + lo bf16 pairs, ~16 bits, 3x the multiplies); tile (optional): output
+//               steps per tile (default: about 512 KB of bf16 input)
 //   outputs:    y float [N, Lout, Cout] of the rows [state, x], Lout = (P + L - (K - 1) * dilation - 1) / stride + 1
 //               (no padding); optional state_out float [N, P, Cin], the last P rows of [state, x]
-// Sums and the bias are fp32. The time axis is cut into L2-sized
-// tiles spread over ORT's intra-op pool (KernelContext::ParallelFor); every tile runs single-threaded oneDNN
-// primitives, so ORT's pool stays the only one on the cores and --threads is honoured.
+// Sums and the bias are fp32. The time axis is cut into tiles of one
+// length (the same kernel for every output, whatever the call: streaming equals whole bit for bit), spread over
+// ORT's intra-op pool (KernelContext::ParallelFor); every tile runs a single-threaded oneDNN primitive, so ORT's
+// pool stays the only one on the cores and --threads is honoured.
 #pragma once
 
 #include <onnxruntime_cxx_api.h>
