@@ -119,6 +119,9 @@ static void test_bad_engine_params(const char* cache_dir) {
   ep.precision = (fishtts_precision)42;
   CHECK_FAILS(fishtts_engine_create(&ep, &engine), FISHTTS_INVALID_ARGUMENT, "precision is 42");
   ep = fishtts_engine_default_params();
+  ep.codec_precision = (fishtts_codec_precision)9;
+  CHECK_FAILS(fishtts_engine_create(&ep, &engine), FISHTTS_INVALID_ARGUMENT, "codec_precision is 9");
+  ep = fishtts_engine_default_params();
   ep.block_size = 7;
   CHECK_FAILS(fishtts_engine_create(&ep, &engine), FISHTTS_INVALID_ARGUMENT, "block_size is 7");
   ep = fishtts_engine_default_params();
@@ -291,6 +294,7 @@ int main(void) {
   ep.model_path = FISHTTS_FIXTURE_DIR;
   ep.cache_dir = cache_dir;
   ep.precision = FISHTTS_PRECISION_FP32;
+  ep.codec_precision = FISHTTS_CODEC_PRECISION_FP32;
   ep.threads = 2;
   fishtts_engine* engine = NULL;
   fishtts_status st = fishtts_engine_create(&ep, &engine);
@@ -301,6 +305,7 @@ int main(void) {
   fishtts_engine_info info;
   CHECK(fishtts_engine_get_info(engine, &info) == FISHTTS_OK);
   CHECK(info.demo_model == 0 && info.converted == 1 && strcmp(info.precision, "fp32") == 0);
+  CHECK(strcmp(info.codec_precision, "fp32") == 0);
   CHECK(strncmp(info.bundle_dir, cache_dir, strlen(cache_dir)) == 0);
   CHECK(info.sample_rate == fishtts_engine_sample_rate(engine) && info.sample_rate > 0);
 

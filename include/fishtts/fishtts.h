@@ -91,6 +91,14 @@ typedef enum fishtts_precision {
   FISHTTS_PRECISION_INT4 = 3
 } fishtts_precision;
 
+typedef enum fishtts_codec_precision {
+  FISHTTS_CODEC_PRECISION_AUTO = 0,   /* chosen from the CPU: bf16x3 with AMX, else fp32 */
+  FISHTTS_CODEC_PRECISION_FP32 = 1,   /* the reference */
+  FISHTTS_CODEC_PRECISION_BF16X3 = 2, /* decoder convs in split bf16 (~16-bit accurate; oneDNN, needs AVX-512) */
+  FISHTTS_CODEC_PRECISION_BF16 = 3,   /* decoder convs in plain bf16, as upstream's bf16 autocast */
+  FISHTTS_CODEC_PRECISION_INT8 = 4    /* decoder convs in static int8 */
+} fishtts_codec_precision;
+
 typedef enum fishtts_sample_space {
   FISHTTS_SAMPLE_SPACE_SEMANTIC = 0, /* heads limited to what sampling can pick (faster, same results) */
   FISHTTS_SAMPLE_SPACE_FULL = 1      /* exactly S1's heads */
@@ -110,6 +118,7 @@ typedef struct fishtts_engine_params {
   void* log_user_data;
   const char* references_dir;       /* reference-voice store of reference_id (the folder `fishtts references`
                                        manages); NULL = $FISHTTS_REFERENCES_DIR, else <cache>/references */
+  fishtts_codec_precision codec_precision; /* of the codec's decode; default AUTO */
 } fishtts_engine_params;
 
 FISHTTS_API fishtts_engine_params fishtts_engine_default_params(void);
@@ -134,6 +143,7 @@ typedef struct fishtts_engine_info {
   double load_seconds;
   int threads;
   int sample_rate;
+  const char* codec_precision; /* "fp32", "bf16x3", "bf16" or "int8" */
 } fishtts_engine_info;
 
 FISHTTS_API fishtts_status fishtts_engine_get_info(const fishtts_engine* engine, fishtts_engine_info* info);

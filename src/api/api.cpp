@@ -61,6 +61,7 @@ fishtts_engine_params fishtts_engine_default_params(void) {
   p.log_callback = nullptr;
   p.log_user_data = nullptr;
   p.references_dir = nullptr;
+  p.codec_precision = FISHTTS_CODEC_PRECISION_AUTO;
   return p;
 }
 
@@ -112,6 +113,7 @@ fishtts_status fishtts_engine_get_info(const fishtts_engine* engine, fishtts_eng
     info->load_seconds = load.load_seconds;
     info->threads = load.settings.intra_op_threads;
     info->sample_rate = engine->engine->sample_rate();
+    info->codec_precision = fishtts::hw::codec_precision_name(load.settings.codec_precision);
   });
 }
 

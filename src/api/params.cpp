@@ -49,6 +49,15 @@ pipeline::EngineParams to_engine_params(const fishtts_engine_params& params) {
     case FISHTTS_PRECISION_INT4: p.overrides.precision = hw::Precision::kInt4; break;
     default: bad("fishtts_engine_params.precision is " + std::to_string(params.precision) + "; expected 0..3");
   }
+  switch (params.codec_precision) {
+    case FISHTTS_CODEC_PRECISION_AUTO: break;
+    case FISHTTS_CODEC_PRECISION_FP32: p.overrides.codec_precision = hw::CodecPrecision::kFp32; break;
+    case FISHTTS_CODEC_PRECISION_BF16X3: p.overrides.codec_precision = hw::CodecPrecision::kBf16x3; break;
+    case FISHTTS_CODEC_PRECISION_BF16: p.overrides.codec_precision = hw::CodecPrecision::kBf16; break;
+    case FISHTTS_CODEC_PRECISION_INT8: p.overrides.codec_precision = hw::CodecPrecision::kInt8; break;
+    default:
+      bad("fishtts_engine_params.codec_precision is " + std::to_string(params.codec_precision) + "; expected 0..4");
+  }
   switch (params.sample_space) {
     case FISHTTS_SAMPLE_SPACE_SEMANTIC: p.sample_space = convert::SampleSpace::kSemantic; break;
     case FISHTTS_SAMPLE_SPACE_FULL: p.sample_space = convert::SampleSpace::kFull; break;
