@@ -1,14 +1,12 @@
 #include "ort/conv1d_bf16_op.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <atomic>
-#include <cstdio>
-#include <cstring>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
-#include <new>
 #include <mutex>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -204,8 +202,8 @@ class Conv1dBf16Kernel {
     if (OrtStatus* status = Ort::GetApi().KernelInfoGetAttribute_int64(info, "tile", &tile)) {
       Ort::GetApi().ReleaseStatus(status);  // absent: the L2-sized default above
     }
+    if (tile < 0) ORT_CXX_API_THROW("Conv1dBf16: tile must be >= 1", ORT_INVALID_ARGUMENT);
     if (tile > 0) tile_steps_ = tile;
-    if (tile_steps_ < 1) ORT_CXX_API_THROW("Conv1dBf16: tile must be >= 1", ORT_INVALID_ARGUMENT);
     one_openmp_thread();
     make_plan();  // JIT and weight reorder at session creation, not in the first decode
   }
