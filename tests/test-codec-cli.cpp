@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "audio/audio_io.h"
+#include "hw/cpu_info.h"
 #include "io/npy.h"
 #include "support/cli_runner.h"
 
@@ -69,6 +72,36 @@ TEST_F(CodecCli, EncodeGivesTheGoldenCodesAndDecodeGivesOneFramePerColumn) {
   float peak = 0;
   for (float s : audio) peak = std::max(peak, std::abs(s));
   EXPECT_GT(peak, 0.0f);
+}
+
+// --codec-precision bf16x3 from the CLI: within 70 dB of the fp32 decode, and the streamed decode (other call
+// lengths) sample for sample the whole one (the float WAV's PEAK chunk carries a time stamp, so not the bytes).
+TEST_F(CodecCli, SplitBf16DecodeIsCloseToFp32AndStreamsIdentically) {
+  if (!hw::detect_cpu().isa.avx512f) GTEST_SKIP() << "oneDNN's bf16 kernels need AVX-512";
+  const std::string codes = (kFixture / "golden" / "decode_codes.npy").string();
+  std::string err;
+  auto decode = [&](const std::string& precision, const std::string& extra, const std::string& name) {
+    const fs::path out = dir_ / name;
+    EXPECT_EQ(run("decode --model " + kFixture.string() + " --codec-precision " + precision + " --format wav-float " +
+                      extra + " " + codes + " -o " + out.string(),
+                  err),
+              0)
+        << err;
+    return out;
+  };
+  const std::vector<float> fp32 = audio::read_audio_file(decode("fp32", "", "fp32.wav"));
+  const fs::path whole = decode("bf16x3", "", "bf16x3.wav");
+  const std::vector<float> bf16x3 = audio::read_audio_file(whole);
+  ASSERT_EQ(bf16x3.size(), fp32.size());
+  double signal = 0, noise = 0;
+  for (size_t i = 0; i < fp32.size(); ++i) {
+    signal += double(fp32[i]) * fp32[i];
+    noise += (double(fp32[i]) - bf16x3[i]) * (double(fp32[i]) - bf16x3[i]);
+  }
+  const double snr = 10.0 * std::log10(signal / std::max(noise, 1e-30));
+  std::printf("fishtts decode --codec-precision bf16x3: SNR %.1f dB vs fp32\n", snr);
+  EXPECT_GT(snr, 70.0);
+  EXPECT_EQ(audio::read_audio_file(decode("bf16x3", "--stream-chunk 3", "streamed.wav")), bf16x3);
 }
 
 TEST_F(CodecCli, BadInputsExitWithAClearError) {
