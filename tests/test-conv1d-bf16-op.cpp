@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "ort/conv1d_bf16_op.h"
 #include "ort/custom_ops.h"
 #include "support/ort_runner.h"
+#include "support/random.h"
 
 namespace {
 
@@ -24,18 +24,12 @@ struct Conv {
   int64_t span() const { return (kernel - 1) * dilation + 1; }
 };
 
-std::vector<float> normal(size_t n, unsigned seed, float sd = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, sd);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using test::random_normal;
 
 Conv make_conv(int64_t cin, int64_t cout, int64_t kernel, int64_t dilation, int64_t stride, int64_t terms) {
   Conv c{cin, cout, kernel, dilation, stride, terms, {}, {}};
-  c.w = normal(static_cast<size_t>(cout * cin * kernel), 11, 1.0f / std::sqrt(static_cast<float>(cin * kernel)));
-  c.b = normal(static_cast<size_t>(cout), 12, 0.1f);
+  c.w = random_normal(static_cast<size_t>(cout * cin * kernel), 11, 1.0f / std::sqrt(static_cast<float>(cin * kernel)));
+  c.b = random_normal(static_cast<size_t>(cout), 12, 0.1f);
   return c;
 }
 
@@ -110,7 +104,7 @@ TEST(Conv1dBf16Op, PlainAndSplitMatchADoubleConv) {
     for (int64_t terms : {1, 3}) {
       const Conv c = make_conv(48, 40, kernel, dilation, stride, terms);
       const int64_t rows = 301;
-      const std::vector<float> x = normal(static_cast<size_t>(rows * c.cin), 5);
+      const std::vector<float> x = random_normal(static_cast<size_t>(rows * c.cin), 5);
       std::vector<double> ref, mag;
       reference(c, x, rows, ref, mag);
       const auto out = Runner(c, false).run(c, x);
@@ -129,7 +123,7 @@ TEST(Conv1dBf16Op, StateCarriesTheCausalContextAcrossCalls) {
   if (!cpu_has_bf16_convs()) GTEST_SKIP() << "oneDNN's bf16 convolution needs AVX-512";
   const Conv c = make_conv(32, 24, 7, 2, 1, 3);
   const int64_t pad = c.span() - c.stride, rows = 5000;  // several L2 tiles and both pool threads
-  const std::vector<float> x = normal(static_cast<size_t>(rows * c.cin), 8);
+  const std::vector<float> x = random_normal(static_cast<size_t>(rows * c.cin), 8);
   Runner runner(c, true);
   // Whole: zero state, as at the start of an utterance.
   std::vector<float> zeros(static_cast<size_t>(pad * c.cin), 0.0f);

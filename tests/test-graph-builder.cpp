@@ -8,12 +8,12 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <random>
 
 #include "common/error.h"
 #include "convert/graph_builder.h"
 #include "convert/model_file.h"
 #include "support/ort_runner.h"
+#include "support/random.h"
 
 namespace fishtts::convert {
 namespace {
@@ -21,13 +21,7 @@ namespace {
 using test::run;
 using test::TensorIn;
 
-std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using test::random_normal;
 
 void expect_close(const std::vector<float>& got, const std::vector<float>& want, float tol, const char* what) {
   ASSERT_EQ(got.size(), want.size()) << what;
@@ -56,10 +50,10 @@ class TempDir {
 
 struct Mlp {
   static constexpr int64_t kIn = 8, kHidden = 16, kOut = 4;
-  std::vector<float> w1 = random_vector(kIn * kHidden, 1, 0.5f);  // [K, N] for MatMul
-  std::vector<float> b1 = random_vector(kHidden, 2, 0.1f);
-  std::vector<float> w2 = random_vector(kOut * kHidden, 3, 0.5f);  // [N, K] for Gemm transB
-  std::vector<float> b2 = random_vector(kOut, 4, 0.1f);
+  std::vector<float> w1 = random_normal(kIn * kHidden, 1, 0.5f);  // [K, N] for MatMul
+  std::vector<float> b1 = random_normal(kHidden, 2, 0.1f);
+  std::vector<float> w2 = random_normal(kOut * kHidden, 3, 0.5f);  // [N, K] for Gemm transB
+  std::vector<float> b2 = random_normal(kOut, 4, 0.1f);
 
   onnx::ModelProto build() const {
     GraphBuilder g("mlp");
@@ -103,7 +97,7 @@ TEST(GraphBuilder, TinyMlpMatchesCppReference) {
   check_model(model);
   Ort::Session session = test::session_from_model(model);
   const int64_t batch = 3;  // the symbolic "batch" dimension takes any size
-  std::vector<float> x = random_vector(batch * Mlp::kIn, 5);
+  std::vector<float> x = random_normal(batch * Mlp::kIn, 5);
   std::vector<TensorIn> in = {{"x", {batch, Mlp::kIn}, x}};
   auto out = run(session, in, {"probs"});
   EXPECT_EQ(out[0].shape, (std::vector<int64_t>{batch, Mlp::kOut}));
@@ -116,7 +110,7 @@ TEST(GraphBuilder, ShapeOpsMatchCppReference) {
   GraphBuilder g("plumbing");
   const std::string x = g.add_input("x", ElemType::kFloat, {2, 3, 4});
   const std::string idx = g.add_input("idx", ElemType::kInt64, {2});
-  std::vector<float> table = random_vector(5 * 3, 7);
+  std::vector<float> table = random_normal(5 * 3, 7);
   const std::string t = g.transpose(x, {0, 2, 1});           // [2, 4, 3]
   const std::string r = g.reshape(t, std::vector<int64_t>{8, 3});
   const std::string s = g.slice(r, {1}, {8}, {0}, {2});      // rows 1, 3, 5, 7 -> [4, 3]
@@ -127,7 +121,7 @@ TEST(GraphBuilder, ShapeOpsMatchCppReference) {
   onnx::ModelProto model = std::move(g).build();
   check_model(model);
 
-  std::vector<float> xv = random_vector(24, 8);
+  std::vector<float> xv = random_normal(24, 8);
   std::vector<int64_t> iv = {4, 1};
   std::vector<float> want_cat;
   for (int64_t row : {1, 3, 5, 7}) {  // row of the [8, 3] view of x transposed to [2, 4, 3]
@@ -151,8 +145,8 @@ TEST(GraphBuilder, ShapeOpsMatchCppReference) {
 
 TEST(GraphBuilder, Conv1dAndConvTransposeMatchCppReference) {
   const int64_t cin = 4, cmid = 6, cout = 3, len = 10, k = 3, dil = 2, groups = 2, kt = 4, stride = 2;
-  std::vector<float> w = random_vector(cmid * (cin / groups) * k, 11), b = random_vector(cmid, 12);
-  std::vector<float> wt = random_vector(cmid * cout * kt, 13), bt = random_vector(cout, 14);
+  std::vector<float> w = random_normal(cmid * (cin / groups) * k, 11), b = random_normal(cmid, 12);
+  std::vector<float> wt = random_normal(cmid * cout * kt, 13), bt = random_normal(cout, 14);
   GraphBuilder g("conv");
   const std::string x = g.add_input("x", ElemType::kFloat, {1, cin, "time"});
   const std::string c = g.conv(x, g.add_initializer("w", std::span<const float>(w), {cmid, cin / groups, k}),
@@ -165,7 +159,7 @@ TEST(GraphBuilder, Conv1dAndConvTransposeMatchCppReference) {
   onnx::ModelProto model = std::move(g).build();
   check_model(model);
 
-  std::vector<float> xv = random_vector(cin * len, 15);
+  std::vector<float> xv = random_normal(cin * len, 15);
   // causal grouped dilated conv: c[o, t] = b[o] + sum_{i in group(o), j} w[o, i, j] * x[i, t + j*dil - (k-1)*dil]
   std::vector<float> want_c(cmid * len);
   const int64_t per_group_in = cin / groups, per_group_out = cmid / groups;
@@ -224,7 +218,7 @@ TEST(GraphBuilder, RotaryEmbeddingInterleavedMatchesSpecRotation) {
   onnx::ModelProto model = std::move(g).build();
   check_model(model);
 
-  std::vector<float> xv = random_vector(seq * heads * dim, 21);
+  std::vector<float> xv = random_normal(seq * heads * dim, 21);
   std::vector<int64_t> positions;
   for (int64_t t = 0; t < seq; ++t) positions.push_back(start + t);
   std::vector<float> x4v(xv.size());  // [S, H, D] -> [H, S, D]
@@ -261,7 +255,7 @@ TEST(GraphBuilder, RotaryEmbeddingInterleavedMatchesSpecRotation) {
 TEST(GraphBuilder, RmsNormVariantsMatchCppRmsNorm) {
   const int64_t rows = 6, dim = 32;
   const float eps = 1e-6f;
-  std::vector<float> weight = random_vector(dim, 31, 1.0f);
+  std::vector<float> weight = random_normal(dim, 31, 1.0f);
   GraphBuilder g("rmsnorm");
   const std::string x = g.add_input("x", ElemType::kFloat, {2, 3, dim});
   const std::string skip = g.add_input("skip", ElemType::kFloat, {2, 3, dim});
@@ -273,7 +267,7 @@ TEST(GraphBuilder, RmsNormVariantsMatchCppRmsNorm) {
   g.add_output(sum, ElemType::kFloat, {2, 3, dim}, "skip_sum");
   onnx::ModelProto model = std::move(g).build();
 
-  std::vector<float> xv = random_vector(rows * dim, 32, 3.0f), sv = random_vector(rows * dim, 33, 2.0f);
+  std::vector<float> xv = random_normal(rows * dim, 32, 3.0f), sv = random_normal(rows * dim, 33, 2.0f);
   auto rms_norm = [&](const std::vector<float>& v) {
     std::vector<float> out(v.size());
     for (int64_t r = 0; r < rows; ++r) {
@@ -301,7 +295,7 @@ TEST(GraphBuilder, RmsNormVariantsMatchCppRmsNorm) {
 TEST(GraphBuilder, ComposedRmsNormIsCheckerCleanAndFusedByOrt) {
   TempDir dir;
   const int64_t dim = 16;
-  std::vector<float> weight = random_vector(dim, 34);
+  std::vector<float> weight = random_normal(dim, 34);
   GraphBuilder g("rms");
   const std::string x = g.add_input("x", ElemType::kFloat, {"rows", dim});
   g.add_output(g.rms_norm(x, g.add_initializer("w", std::span<const float>(weight), {dim}), 1e-6f), ElemType::kFloat,
@@ -423,8 +417,8 @@ TEST_P(Gqa, PrefillAndCachedStepMatchCppAttention) {
   Ort::Session session = test::session_from_model(model);
 
   const int64_t total_len = prompt + 1;
-  std::vector<float> qa = random_vector(total_len * hq * dim, 41), ka = random_vector(total_len * hkv * dim, 42),
-                     va = random_vector(total_len * hkv * dim, 43);
+  std::vector<float> qa = random_normal(total_len * hq * dim, 41), ka = random_normal(total_len * hkv * dim, 42),
+                     va = random_normal(total_len * hkv * dim, 43);
   auto rows = [](const std::vector<float>& a, int64_t width, int64_t from, int64_t to) {
     return std::vector<float>(a.begin() + from * width, a.begin() + to * width);
   };
@@ -554,7 +548,7 @@ TEST(ModelFile, ExternalDataRoundTripRunsAndPassesChecker) {
   EXPECT_NO_THROW(check_model_file(path));
 
   Ort::Session file_session = test::session_from_file(path);
-  std::vector<float> x = random_vector(2 * Mlp::kIn, 51);
+  std::vector<float> x = random_normal(2 * Mlp::kIn, 51);
   std::vector<TensorIn> in = {{"x", {2, Mlp::kIn}, x}};
   auto want = run(reference_session, in, {"probs"});
   auto got = run(file_session, in, {"probs"});

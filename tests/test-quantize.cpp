@@ -5,13 +5,13 @@
 
 #include <cmath>
 #include <iostream>
-#include <random>
 #include <tuple>
 
 #include "common/error.h"
 #include "convert/graph_builder.h"
 #include "convert/quantize.h"
 #include "support/ort_runner.h"
+#include "support/random.h"
 
 namespace fishtts::convert {
 namespace {
@@ -21,20 +21,13 @@ using test::TensorIn;
 
 // Gaussian weights with a few 8-sigma outliers, like real Linear layers.
 std::vector<float> random_weight(int64_t n, int64_t k, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 0.02f);
-  std::vector<float> w(static_cast<size_t>(n * k));
-  for (float& x : w) x = dist(rng);
+  std::vector<float> w = test::random_normal(static_cast<size_t>(n * k), seed, 0.02f);
   for (size_t i = 0; i < w.size(); i += 97) w[i] *= 8.0f;
   return w;
 }
 
 std::vector<float> random_activations(int64_t m, int64_t k, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> x(static_cast<size_t>(m * k));
-  for (float& v : x) v = dist(rng);
-  return x;
+  return test::random_normal(static_cast<size_t>(m * k), seed);
 }
 
 // ---- layout ------------------------------------------------------------------------------------------------
