@@ -141,8 +141,8 @@ std::string emit_bf16_conv(CodecGraphContext& ctx, const std::string& in, const 
 std::string emit_conv(CodecGraphContext& ctx, const std::string& in, const std::string& name, std::vector<float> weight,
                       std::vector<int64_t> dims, std::span<const float> bias, const ConvParams& params) {
   GraphBuilder& g = ctx.g;
-  ConvTap tap{name, in, "", params.group};
   if (ctx.rank == 4) dims.insert(dims.end() - 1, 1);
+  ConvTap tap{name, in, "", params.group};
   const auto quantized = ctx.int8_convs ? ctx.int8_convs->find(name) : ConvQuantization::const_iterator{};
   if (ctx.int8_convs && quantized != ctx.int8_convs->end()) {
     tap.output = qdq_conv(g, in, name, weight, dims, bias, params, quantized->second);

@@ -198,10 +198,7 @@ class Conv1dBf16Kernel {
     bias_ = b.GetTensorData<float>();
     const int64_t row_bytes = (shape_.as_matmul() ? shape_.kernel : shape_.stride) * shape_.cin * 2;
     tile_steps_ = std::clamp<int64_t>(kTileInputBytes / row_bytes / 16 * 16, kMinTileSteps, kMaxTileSteps);
-    int64_t tile = 0;
-    if (OrtStatus* status = Ort::GetApi().KernelInfoGetAttribute_int64(info, "tile", &tile)) {
-      Ort::GetApi().ReleaseStatus(status);  // absent: the L2-sized default above
-    }
+    const int64_t tile = int_attribute_or(info, "tile", 0);  // 0: the L2-sized default above
     if (tile < 0) ORT_CXX_API_THROW("Conv1dBf16: tile must be >= 1", ORT_INVALID_ARGUMENT);
     if (tile > 0) tile_steps_ = tile;
     one_openmp_thread();
@@ -321,25 +318,18 @@ class Conv1dBf16Kernel {
   }
 
   void make_plan() {
-    Plan& p = plan_;
     if (shape_.as_matmul()) {
-      const auto pd = matmul_desc(shape_, tile_steps_);
-      p.src_bf16 = pd.src_desc();
-      p.dst = pd.dst_desc();
-      p.bias = memory::desc({1, shape_.cout}, Dt::f32, Tag::ab);
-      p.compute = dnnl::matmul(pd);
-      p.weights = reordered_weights(pd.weights_desc());
-      p.scratch_bytes = pd.scratchpad_desc().get_size();
+      plan_ = plan_for<dnnl::matmul>(matmul_desc(shape_, tile_steps_));
     } else {
-      const auto pd = conv_desc(shape_, tile_steps_);
-      p.src_bf16 = pd.src_desc();
-      p.dst = pd.dst_desc();
-      p.bias = memory::desc({shape_.cout}, Dt::f32, Tag::a);
-      p.compute = dnnl::convolution_forward(pd);
-      p.weights = reordered_weights(pd.weights_desc());
-      p.scratch_bytes = pd.scratchpad_desc().get_size();
+      plan_ = plan_for<dnnl::convolution_forward>(conv_desc(shape_, tile_steps_));
     }
     weights_ = {};  // the reordered copy is all that is read from now on
+  }
+
+  template <class Primitive, class PrimitiveDesc>
+  Plan plan_for(const PrimitiveDesc& pd) {
+    return {pd.src_desc(), pd.dst_desc(), pd.bias_desc(), Primitive(pd), reordered_weights(pd.weights_desc()),
+            pd.scratchpad_desc().get_size()};
   }
 
   // The weights in the layout `desc` wants, from the split plain ones.

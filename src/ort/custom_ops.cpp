@@ -17,4 +17,13 @@ void add_custom_ops(Ort::SessionOptions& options) {
   options.Add(domain);
 }
 
+int64_t int_attribute_or(const OrtKernelInfo* info, const char* name, int64_t fallback) {
+  int64_t value = fallback;
+  if (OrtStatus* status = Ort::GetApi().KernelInfoGetAttribute_int64(info, name, &value)) {
+    Ort::GetApi().ReleaseStatus(status);
+    return fallback;
+  }
+  return value;
+}
+
 }  // namespace fishtts::ort

@@ -11,4 +11,7 @@ inline constexpr char kCustomDomain[] = "com.fishtts";
 // Registers the domain (created once per process) in `options`.
 void add_custom_ops(Ort::SessionOptions& options);
 
+// An optional int attribute of a custom op's node: its value, or `fallback` when the node does not have it.
+int64_t int_attribute_or(const OrtKernelInfo* info, const char* name, int64_t fallback);
+
 }  // namespace fishtts::ort

@@ -48,17 +48,8 @@ void snake_rows(void* data, size_t batch) {
         t.channels);
 }
 
-int64_t channel_axis_attribute(const OrtKernelInfo* info) {
-  int64_t axis = 1;
-  if (OrtStatus* status = Ort::GetApi().KernelInfoGetAttribute_int64(info, "axis", &axis)) {
-    Ort::GetApi().ReleaseStatus(status);  // absent: channels first
-    return 1;
-  }
-  return axis;
-}
-
 struct SnakeKernel {
-  explicit SnakeKernel(const OrtKernelInfo* info) : axis(channel_axis_attribute(info)) {}
+  explicit SnakeKernel(const OrtKernelInfo* info) : axis(int_attribute_or(info, "axis", 1)) {}
 
   void Compute(OrtKernelContext* context) {
     Ort::KernelContext ctx(context);
