@@ -275,9 +275,23 @@ TEST(HostileJson, BadConfigFilesNameTheFileAndField) {
   f = failure_of([&] { CodecConfig::for_checkpoint_dir(dir.string()); });
   EXPECT_EQ(f.code, ErrorCode::kInvalidArgument);
   EXPECT_MENTIONS(f, "decoder_dim");
+  // A value nested a million levels deep is named by its type, not dumped (dumping recurses once per level).
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  std::ofstream(dir / "config.json", std::ios::trunc) << "{\"n_layer\": " << deep << "}";
+  f = failure_of([&] { LlmConfig::from_file((dir / "config.json").string()); });
+  EXPECT_MENTIONS(f, "field n_layer must be an integer, got array");
+  EXPECT_LT(f.message.size(), 300u);
+  std::ofstream(dir / "config.json", std::ios::trunc) << R"({"n_layer": "two"})";
+  f = failure_of([&] { LlmConfig::from_file((dir / "config.json").string()); });
+  EXPECT_MENTIONS(f, "got string \"two\"");  // a scalar is still shown
   // Safetensors with a hostile header length.
   std::ofstream(dir / "x.safetensors", std::ios::binary) << std::string("\xff\xff\xff\xff\xff\xff\xff\x7f{}", 10);
   f = failure_of([&] { load_tensor_file((dir / "x.safetensors").string()); });
   EXPECT_MENTIONS(f, "header length");
+  const std::string header = R"({"t": {"dtype": "F32", "data_offsets": [0, 0], "shape": [)" + deep + "]}}";
+  std::ofstream(dir / "x.safetensors", std::ios::binary | std::ios::trunc)
+      << le(header.size(), 8) << header;
+  f = failure_of([&] { load_tensor_file((dir / "x.safetensors").string()); });
+  EXPECT_MENTIONS(f, "shape must hold non-negative integers, got array");
   fs::remove_all(dir);
 }

@@ -17,6 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using fishtts::test::read_text_file;
 using fishtts::test::run_cli;
+using fishtts::test::run_cli_as;
 
 const fs::path kFixture = FISHTTS_FIXTURE_DIR;
 
@@ -113,6 +114,23 @@ TEST_F(CliSay, AConversionKilledHalfWayLeavesNothingThatIsUsed) {
   auto r = say("", dir_ / "a.wav");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(fs::exists(partial));  // cleaned up
+  EXPECT_TRUE(fs::exists(bundle_dir() / "manifest.json"));
+}
+
+TEST_F(CliSay, APartialOfALiveProcessOfAnotherUserIsKept) {
+  // kill(pid, 0) fails with EPERM for a live process of another user: that conversion is still running and its
+  // folder must stay. Run as nobody, with the partial named after pid 1 (root's, alive).
+  if (::getuid() != 0 || ::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs root and setpriv";
+  const fs::path partial = dir_ / "cache" / "bundles" / "0123456789abcdef0123.partial-1";
+  fs::create_directories(partial);
+  std::ofstream(partial / "slow.onnx") << "a model being written";
+  const std::string chown = "chown -R 65534:65534 '" + dir_.string() + "'";
+  ASSERT_EQ(std::system(chown.c_str()), 0);
+  auto r = run_cli_as("/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups",
+                      "say 'Hello world.' --model '" + kFixture.string() + "' --cache-dir '" + (dir_ / "cache").string() +
+                          "' --greedy --max-new-tokens 12 --precision fp32 -o '" + (dir_ / "a.wav").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(partial / "slow.onnx"));
   EXPECT_TRUE(fs::exists(bundle_dir() / "manifest.json"));
 }
 

@@ -20,9 +20,13 @@ const nlohmann::json* JsonFields::lookup(const std::string& name) {
 }
 
 void JsonFields::wrong_type(const std::string& name, const char* expected, const nlohmann::json& value) const {
-  std::string shown = value.dump();
-  if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
-  throw Error(ErrorCode::kBadFormat, where_ + ": field " + name + " must be " + expected + ", got " + value.type_name() + " " + shown);
+  // Only a scalar is shown: dumping a nested value recurses once per level, and a hostile file nests deep.
+  std::string shown;
+  if (value.is_primitive()) {
+    shown = " " + value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
+  }
+  throw Error(ErrorCode::kBadFormat, where_ + ": field " + name + " must be " + expected + ", got " + value.type_name() + shown);
 }
 
 std::optional<int64_t> JsonFields::integer(const std::string& name) {

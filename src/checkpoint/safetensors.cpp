@@ -55,7 +55,7 @@ TensorStore load_safetensors_bytes(std::span<const uint8_t> bytes, std::shared_p
     t.dtype = parse_dtype(info["dtype"].get<std::string>(), where);
     int64_t numel = 1;
     for (const auto& d : info["shape"]) {
-      if (!d.is_number_unsigned()) throw Error(ErrorCode::kBadFormat, where + ": shape holds " + d.dump() + ", expected non-negative integers");
+      if (!d.is_number_unsigned()) throw Error(ErrorCode::kBadFormat, where + ": shape must hold non-negative integers, got " + std::string(d.type_name()));
       int64_t dim = static_cast<int64_t>(std::min<uint64_t>(d.get<uint64_t>(), INT64_MAX));
       if (__builtin_mul_overflow(numel, dim, &numel)) throw Error(ErrorCode::kOutOfRange, where + ": shape overflows");
       t.shape.push_back(dim);

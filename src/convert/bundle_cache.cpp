@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -42,7 +43,8 @@ void remove_stale_partials(const fs::path& bundles) {
     const auto at = name.rfind(".partial-");
     if (at == std::string::npos) continue;
     const int pid = std::atoi(name.c_str() + at + 9);
-    if (pid > 0 && ::kill(pid, 0) != 0) {
+    // Only ESRCH means gone: EPERM is a live process of another user, whose conversion is still running.
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
       std::error_code ec;
       fs::remove_all(e.path(), ec);
     }

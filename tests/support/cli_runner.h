@@ -24,8 +24,9 @@ inline std::string read_text_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
-// `args` is appended to the binary path as shell words; quote what needs quoting.
-inline CliResult run_cli(const std::string& args, const std::string& stdin_text = "") {
+// `args` is appended to the binary path as shell words; quote what needs quoting. `launcher` (e.g. a setpriv
+// command line) runs the binary, when not empty.
+inline CliResult run_cli_as(const std::string& launcher, const std::string& args, const std::string& stdin_text = "") {
   namespace fs = std::filesystem;
   static int counter = 0;
   fs::path dir = fs::temp_directory_path() / ("fishtts-cli-test-" + std::to_string(::getpid()) + "-" +
@@ -33,7 +34,7 @@ inline CliResult run_cli(const std::string& args, const std::string& stdin_text 
   fs::create_directories(dir);
   fs::path in = dir / "stdin", out = dir / "stdout", err = dir / "stderr";
   std::ofstream(in, std::ios::binary) << stdin_text;
-  std::string cmd = std::string("'") + FISHTTS_CLI + "' " + args + " <'" + in.string() + "' >'" + out.string() +
+  std::string cmd = launcher + (launcher.empty() ? "'" : " '") + FISHTTS_CLI + "' " + args + " <'" + in.string() + "' >'" + out.string() +
                     "' 2>'" + err.string() + "'";
   int status = std::system(cmd.c_str());
   CliResult r;
@@ -42,6 +43,10 @@ inline CliResult run_cli(const std::string& args, const std::string& stdin_text 
   r.err = read_text_file(err);
   fs::remove_all(dir);
   return r;
+}
+
+inline CliResult run_cli(const std::string& args, const std::string& stdin_text = "") {
+  return run_cli_as("", args, stdin_text);
 }
 
 }  // namespace fishtts::test
