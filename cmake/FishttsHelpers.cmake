@@ -11,9 +11,26 @@ function(fishtts_module name)
   set_property(GLOBAL APPEND PROPERTY FISHTTS_MODULE_${name}_SOURCES ${abs})
 endfunction()
 
-# fishtts_add_test(test-foo [LIBS extra...]): tests/test-foo.cpp -> one GoogleTest binary, cases run by ctest.
+# The ctest label of a test binary, so a tier can run alone (`ctest -L unit`): LABEL when given, else server for
+# test-server*, cli for the tests that run the fishtts binary, unit for the rest.
+function(fishtts_test_label name given out)
+  if(given)
+    set(label ${given})
+  elseif(name MATCHES "^test-server")
+    set(label server)
+  elseif(name MATCHES "^test-cli-|-cli$")
+    set(label cli)
+  else()
+    set(label unit)
+  endif()
+  set(${out} ${label} PARENT_SCOPE)
+endfunction()
+
+# fishtts_add_test(test-foo [LABEL unit|parity|cli|server|...] [LIBS extra...]): tests/test-foo.cpp -> one
+# GoogleTest binary, cases run by ctest under that label (fishtts_test_label).
 function(fishtts_add_test name)
-  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL" "LIBS" ${ARGN})
+  fishtts_test_label(${name} "${ARG_LABEL}" label)
   add_executable(${name} ${name}.cpp)
   target_link_libraries(${name} PRIVATE fishtts GTest::gtest GTest::gmock GTest::gtest_main ${ARG_LIBS})
   target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/src")
@@ -22,7 +39,7 @@ function(fishtts_add_test name)
     FISHTTS_CLI="$<TARGET_FILE:fishtts_cli>"
     FISHTTS_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   add_dependencies(${name} fishtts_cli)
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${label})
 endfunction()
 
 # fishtts_add_c_test(test-foo [SOURCE file.c] [LIBRARY target]): a C11 program (-Wall -Wextra) that ctest runs, its
@@ -42,6 +59,7 @@ function(fishtts_add_c_test name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBRARY} m)
   target_compile_definitions(${name} PRIVATE FISHTTS_FIXTURE_DIR="${FISHTTS_FIXTURE_DIR}")
   add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS api)
 endfunction()
 
 # fishtts_add_fuzzer(fuzz-foo MODULES common checkpoint ...): tests/fuzz/fuzz-foo.cpp.
@@ -68,14 +86,15 @@ function(fishtts_add_fuzzer name)
              COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
                      $<TARGET_FILE:${name}> -runs=20000 -max_total_time=30 -rss_limit_mb=1024
                      -malloc_limit_mb=512 -timeout=10 ${work} ${corpus})
-    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED ${name}-dir)
+    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED ${name}-dir LABELS fuzz)
     add_test(NAME ${name}-setup COMMAND ${CMAKE_COMMAND} -E make_directory ${work})
-    set_tests_properties(${name}-setup PROPERTIES FIXTURES_SETUP ${name}-dir)
+    set_tests_properties(${name}-setup PROPERTIES FIXTURES_SETUP ${name}-dir LABELS fuzz)
   else()
     add_executable(${name} fuzz/${name}.cpp fuzz/replay_main.cpp)
     target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/src")
     target_link_libraries(${name} PRIVATE fishtts ${ARG_LIBS})
     add_test(NAME ${name} COMMAND $<TARGET_FILE:${name}> ${corpus})
+    set_tests_properties(${name} PROPERTIES LABELS fuzz)
   endif()
 endfunction()
 
