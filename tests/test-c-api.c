@@ -1,5 +1,5 @@
-/* The C API exercised from C11: engine on the tiny fixture, streamed and whole synthesis, cancel, metrics, and the
- * error paths (NULL arguments, bad values, a missing model). Exit code 0 = every check passed. */
+/* The C API exercised from C11: engine on the tiny fixture, streamed and whole synthesis, cancel, metrics, the codec
+ * stages, and the error paths (NULL arguments, bad values, a missing model). Exit code 0 = every check passed. */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 
 #include <ftw.h>
@@ -244,6 +244,41 @@ static void test_reference_audio(fishtts_engine* engine) {
   free(with_ref.samples);
 }
 
+static void test_codec_stages(fishtts_engine* engine) {
+  /* Half a second at 16 kHz: resampled to the engine's rate, encoded, and decoded back to whole frames. */
+  enum { kRate = 16000, kCount = kRate / 2 };
+  static float tone[kCount];
+  for (int i = 0; i < kCount; ++i) tone[i] = 0.3f * (float)sin(2.0 * 3.14159265358979 * 330.0 * i / kRate);
+  int32_t* codes = NULL;
+  size_t rows = 0, frames = 0;
+  CHECK(fishtts_codec_encode(engine, tone, kCount, kRate, &codes, &rows, &frames) == FISHTTS_OK);
+  const size_t engine_samples = (size_t)kCount * (size_t)fishtts_engine_sample_rate(engine) / kRate;
+  CHECK(codes != NULL && rows > 1);
+  CHECK(frames == (engine_samples + kFrameLength - 1) / kFrameLength);
+  float* audio = NULL;
+  size_t count = 0;
+  CHECK(fishtts_codec_decode(engine, codes, rows, frames, &audio, &count) == FISHTTS_OK);
+  CHECK(audio != NULL && count == frames * kFrameLength);
+  fishtts_free(audio);
+
+  CHECK_FAILS(fishtts_codec_decode(engine, codes, rows + 1, frames, &audio, &count), FISHTTS_INVALID_ARGUMENT,
+              "num_codebooks");
+  CHECK(audio == NULL);
+  codes[rows * frames - 1] = -3;
+  CHECK_FAILS(fishtts_codec_decode(engine, codes, rows, frames, &audio, &count), FISHTTS_INVALID_ARGUMENT,
+              "negative code");
+  CHECK_FAILS(fishtts_codec_decode(engine, codes, rows, 0, &audio, &count), FISHTTS_INVALID_ARGUMENT, "no frames");
+  fishtts_free(codes);
+  fishtts_free(NULL);
+  CHECK_FAILS(fishtts_codec_encode(engine, tone, 0, kRate, &codes, &rows, &frames), FISHTTS_INVALID_ARGUMENT,
+              "no samples");
+  CHECK(codes == NULL);
+  CHECK_FAILS(fishtts_codec_encode(engine, tone, kCount, 0, &codes, &rows, &frames), FISHTTS_INVALID_ARGUMENT,
+              "sample_rate");
+  CHECK_FAILS(fishtts_codec_encode(NULL, tone, kCount, kRate, &codes, &rows, &frames), FISHTTS_INVALID_ARGUMENT,
+              "engine");
+}
+
 static void test_demo_model(const char* cache_dir) {
   /* model_path NULL: the built-in random-weight model, made on first use and cached like a checkpoint. */
   fishtts_engine_params ep = fishtts_engine_default_params();
@@ -313,6 +348,7 @@ int main(void) {
   test_streamed_equals_whole(engine);
   test_cancel(engine);
   test_reference_audio(engine);
+  test_codec_stages(engine);
   fishtts_engine_free(engine);
   test_demo_model(cache_dir);
 

@@ -148,6 +148,24 @@ typedef struct fishtts_engine_info {
 
 FISHTTS_API fishtts_status fishtts_engine_get_info(const fishtts_engine* engine, fishtts_engine_info* info);
 
+/* ---- Codec stages: upstream's encode (audio -> codes) and decode (codes -> audio), as `fishtts encode/decode` -- */
+
+/* Mono audio at sample_rate Hz (resampled to the engine's) to codec codes. On FISHTTS_OK *codes is a new row-major
+ * [*num_codebooks][*num_frames] array (row 0 semantic) to release with fishtts_free; on failure it is NULL. Any
+ * thread, concurrently with syntheses. */
+FISHTTS_API fishtts_status fishtts_codec_encode(const fishtts_engine* engine, const float* samples, size_t num_samples,
+                                                int sample_rate, int32_t** codes, size_t* num_codebooks,
+                                                size_t* num_frames);
+
+/* Row-major [num_codebooks][num_frames] codes to mono audio at the engine's rate (codes above a codebook's range
+ * are clamped as upstream does; a negative code is FISHTTS_INVALID_ARGUMENT). On FISHTTS_OK *samples is a new array
+ * of *num_samples floats to release with fishtts_free; on failure it is NULL. */
+FISHTTS_API fishtts_status fishtts_codec_decode(const fishtts_engine* engine, const int32_t* codes, size_t num_codebooks,
+                                                size_t num_frames, float** samples, size_t* num_samples);
+
+/* Releases an array returned by fishtts_codec_encode / fishtts_codec_decode; NULL is a no-op. */
+FISHTTS_API void fishtts_free(void* array);
+
 /* ---- Synthesis: one request, pulled chunk by chunk ----------------------------------------------------------- */
 
 typedef struct fishtts_synthesis fishtts_synthesis;

@@ -1,6 +1,8 @@
 // The exported fishtts_* functions (include/fishtts/fishtts.h): handles around pipeline::Engine and
 // pipeline::Synthesis. Each body runs inside guard(), so no exception crosses into C.
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iterator>
 #include <memory>
@@ -10,6 +12,7 @@
 
 #include "api/boundary.h"
 #include "api/params.h"
+#include "audio/audio_io.h"
 #include "common/error.h"
 #include "common/version.h"
 #include "fishtts/fishtts.h"
@@ -38,6 +41,19 @@ using fishtts::Error;
 using fishtts::ErrorCode;
 using fishtts::api::guard;
 using fishtts::api::require;
+
+namespace {
+
+// A malloc'd copy for the C caller (released by fishtts_free, i.e. free()).
+template <class T>
+T* c_array_copy(const std::vector<T>& values) {
+  T* out = static_cast<T*>(std::malloc(std::max<std::size_t>(values.size(), 1) * sizeof(T)));
+  if (out == nullptr) throw Error(ErrorCode::kInternal, "out of memory for " + std::to_string(values.size()) + " values");
+  std::copy(values.begin(), values.end(), out);
+  return out;
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -116,6 +132,59 @@ fishtts_status fishtts_engine_get_info(const fishtts_engine* engine, fishtts_eng
     info->codec_precision = fishtts::hw::codec_precision_name(load.settings.codec_precision);
   });
 }
+
+fishtts_status fishtts_codec_encode(const fishtts_engine* engine, const float* samples, size_t num_samples,
+                                    int sample_rate, int32_t** codes, size_t* num_codebooks, size_t* num_frames) {
+  if (codes != nullptr) *codes = nullptr;
+  return guard([&] {
+    require(engine, "fishtts_codec_encode: engine");
+    require(samples, "fishtts_codec_encode: samples");
+    require(codes, "fishtts_codec_encode: codes");
+    require(num_codebooks, "fishtts_codec_encode: num_codebooks");
+    require(num_frames, "fishtts_codec_encode: num_frames");
+    if (num_samples == 0) throw Error(ErrorCode::kInvalidArgument, "fishtts_codec_encode: no samples to encode");
+    if (sample_rate <= 0) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "fishtts_codec_encode: sample_rate is " + std::to_string(sample_rate) + "; must be positive");
+    }
+    const int rate = engine->engine->sample_rate();
+    std::span<const float> input(samples, num_samples);
+    const fishtts::text::IntMatrix result =
+        sample_rate == rate ? engine->engine->codec().encode(input)
+                            : engine->engine->codec().encode(fishtts::audio::resample(input, sample_rate, rate));
+    *codes = c_array_copy(result.values);
+    *num_codebooks = result.rows;
+    *num_frames = result.cols;
+  });
+}
+
+fishtts_status fishtts_codec_decode(const fishtts_engine* engine, const int32_t* codes, size_t num_codebooks,
+                                    size_t num_frames, float** samples, size_t* num_samples) {
+  if (samples != nullptr) *samples = nullptr;
+  return guard([&] {
+    require(engine, "fishtts_codec_decode: engine");
+    require(codes, "fishtts_codec_decode: codes");
+    require(samples, "fishtts_codec_decode: samples");
+    require(num_samples, "fishtts_codec_decode: num_samples");
+    if (num_frames == 0) throw Error(ErrorCode::kInvalidArgument, "fishtts_codec_decode: no frames to decode");
+    // Checked before the copy, so a wrong count cannot make the copy read past the caller's array.
+    const std::size_t expected = engine->engine->codec().info().num_codebooks();
+    if (num_codebooks != expected) {
+      throw Error(ErrorCode::kInvalidArgument, "fishtts_codec_decode: num_codebooks is " +
+                                                   std::to_string(num_codebooks) + ", the codec needs " +
+                                                   std::to_string(expected));
+    }
+    fishtts::text::IntMatrix matrix;
+    matrix.rows = num_codebooks;
+    matrix.cols = num_frames;
+    matrix.values.assign(codes, codes + num_codebooks * num_frames);
+    const std::vector<float> audio = engine->engine->codec().decode(matrix);
+    *samples = c_array_copy(audio);
+    *num_samples = audio.size();
+  });
+}
+
+void fishtts_free(void* array) { std::free(array); }
 
 fishtts_synthesis_params fishtts_synthesis_default_params(void) {
   const fishtts::pipeline::SynthesisRequest defaults;
