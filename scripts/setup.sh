@@ -31,6 +31,8 @@ DEBIAN_PACKAGES=(
   libsndfile1-dev libsoxr-dev                                 # audio I/O and resampling
   libcpp-httplib-dev libmsgpack-cxx-dev                       # HTTP server
   python3-torch python3-numpy                                 # test-only: torch.load checks of written checkpoints
+  python3-cffi python3-numpy python3-soundfile               # the Python package (python/): cffi binding, arrays, audio files
+  python3-venv python3-setuptools python3-wheel python3-pytest # pip install ./python offline (README), its tests
   chromium chromium-driver fonts-liberation                   # test-only: the web page in a real browser
 )
 

@@ -71,25 +71,42 @@ class Stream:
         try:
             chunk, is_last = interruptible(self._pull, self.cancel)
         except BaseException:
-            self._finish()
+            self._end_after_error()
             raise
         if is_last:
             self._finish()
-        else:
-            with self._lock:
-                self._pulling = False
-                if self._close_requested:
-                    self._free_locked()
         return chunk
 
     def _pull(self) -> Tuple[np.ndarray, bool]:
         ffi, lib = self._ffi, self._lib
         samples, count, is_last = ffi.new("const float**"), ffi.new("size_t*"), ffi.new("int*")
-        check(ffi, lib, lib.fishtts_synthesis_next(self._handle, samples, count, is_last))
-        n = int(count[0])
-        chunk = np.frombuffer(ffi.buffer(samples[0], n * 4), dtype=np.float32).copy() if n else \
-            np.zeros(0, dtype=np.float32)
-        return chunk, bool(is_last[0])
+        try:
+            check(ffi, lib, lib.fishtts_synthesis_next(self._handle, samples, count, is_last))
+            n = int(count[0])
+            chunk = np.frombuffer(ffi.buffer(samples[0], n * 4), dtype=np.float32).copy() if n else \
+                np.zeros(0, dtype=np.float32)
+            return chunk, bool(is_last[0])
+        finally:
+            # On the thread that made the C call, once it has returned: a close, or a KeyboardInterrupt that
+            # left the waiting thread at any point (even before the wait began), frees the request only now.
+            with self._lock:
+                self._pulling = False
+                if self._close_requested and self._handle is not None:
+                    self._metrics = self._read_metrics()
+                    self._finished = True
+                    self._free_locked()
+
+    def _end_after_error(self) -> None:
+        with self._lock:
+            self._finished = True
+            if self._pulling:  # the C call still runs on the helper thread: it frees the request when it returns
+                if self._handle is not None:
+                    self._lib.fishtts_synthesis_cancel(self._handle)
+                self._close_requested = True
+                return
+            if self._handle is not None:
+                self._metrics = self._read_metrics()
+            self._free_locked()
 
     def _read_metrics(self) -> Metrics:
         ffi, lib = self._ffi, self._lib
