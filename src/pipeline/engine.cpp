@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "hw/cpu_info.h"
+#include "ort/env.h"
 #include "pipeline/demo_model.h"
 
 namespace fishtts::pipeline {
@@ -25,6 +26,35 @@ std::filesystem::path cache_dir_of(const EngineParams& p) {
 const char* kDemoWarning =
     "no --model given: using the built-in demo model (random weights, the audio is noise); pass --model with the "
     "official openaudio-s1-mini checkpoint for speech";
+
+// ONNX Runtime's thread pool is one per process (ort/env.h): sized here, before anything (the int8 codec's
+// calibration during a conversion included) creates it. An engine made after another shares the pool that one
+// made, and says so, so that the threads it reports are the threads it runs.
+void configure_thread_pool(EngineLoadInfo& info) {
+  if (ort::configure_env(info.settings)) return;
+  const int running = ort::intra_op_threads();
+  if (running == info.settings.intra_op_threads) return;
+  info.warnings.push_back("ONNX Runtime's thread pool is one per process and already runs " +
+                          std::to_string(running) + " threads (made by an earlier engine): this engine shares it "
+                          "instead of the " + std::to_string(info.settings.intra_op_threads) + " asked for");
+  info.settings.intra_op_threads = running;
+  info.settings.threads_reason = "the process's ONNX Runtime thread pool, made by an earlier engine";
+}
+
+// A ready bundle folder is loaded as it was converted, whatever the settings ask: report what it holds.
+void report_codec_precision(const codec::CodecModel& codec, EngineLoadInfo& info) {
+  const std::string loaded = codec.info().precision;
+  if (loaded == hw::codec_precision_name(info.settings.codec_precision)) return;
+  info.warnings.push_back(info.bundle_dir + ": its codec decode was converted in " + loaded + ", not the " +
+                          hw::codec_precision_name(info.settings.codec_precision) +
+                          " asked for (a bundle keeps its precisions; convert the checkpoint to change them)");
+  try {
+    info.settings.codec_precision = hw::parse_codec_precision(loaded);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::kBadFormat, info.bundle_dir + "/codec.json: precision: " + e.what());
+  }
+  info.settings.codec_precision_reason = "as converted in the bundle";
+}
 
 }  // namespace
 
@@ -55,6 +85,7 @@ std::shared_ptr<const Engine> Engine::create(const EngineParams& params, const L
   EngineLoadInfo& info = engine->info_;
   info.demo_model = params.model_path.empty();
   info.settings = hw::choose_settings(hw::detect_cpu(), params.overrides);
+  configure_thread_pool(info);
   auto resolve_and_load = [&](const hw::EngineSettings& settings) {
     convert::ResolvedBundle b = resolve_model(params, settings, log);
     info.warnings.insert(info.warnings.end(), b.warnings.begin(), b.warnings.end());
@@ -76,6 +107,7 @@ std::shared_ptr<const Engine> Engine::create(const EngineParams& params, const L
     resolve_and_load(info.settings);
   }
   info.precision = engine->llm_->info().precision;
+  report_codec_precision(*engine->codec_, info);
   engine->tokenizer_ = std::make_unique<text::Tokenizer>(text::Tokenizer::from_model_dir(info.bundle_dir));
   engine->codec_key_ = manifest_hash(info.bundle_dir, "codec_encode.onnx");
   return engine;
