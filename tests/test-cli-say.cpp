@@ -210,3 +210,36 @@ TEST_F(CliSay, TextFromStdinAndFromAFile) {
 }
 
 }  // namespace
+
+namespace {
+
+// Peak RSS of a cached `say` on the built-in demo model (int4, fp32 codec), measured 76 MB (three runs 75.9-76.5;
+// 92 MB before the codec encoder was loaded on first use). A change that grows it by more than 20% fails here:
+// the demo model's weights are small, so this catches whole sessions, copies and arenas added to every request.
+constexpr double kDemoSayPeakRssBudgetMb = 76.0;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+constexpr bool kSanitized = __has_feature(address_sanitizer);
+#else
+constexpr bool kSanitized = false;
+#endif
+
+TEST_F(CliSay, DemoModelPeakRssStaysWithinItsBudget) {
+  if (kSanitized) GTEST_SKIP() << "AddressSanitizer's shadow memory is not the engine's";
+  const std::string args = "say 'Hello world.' --cache-dir '" + (dir_ / "cache").string() +
+                           "' --greedy --max-new-tokens 12 --precision int4 --codec-precision fp32 -o '" +
+                           (dir_ / "a.wav").string() + "' --metrics-json '" + (dir_ / "m.json").string() + "'";
+  auto convert = run_cli(args);  // the first run converts (its peak is the converter's)
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  auto cached = run_cli(args);
+  ASSERT_EQ(cached.exit_code, 0) << cached.err;
+  const auto m = nlohmann::json::parse(read_text_file(dir_ / "m.json"));
+  ASSERT_FALSE(m["model"]["converted"].get<bool>());
+  const double peak_mb = m["peak_rss_bytes"].get<double>() / 1e6;
+  std::printf("demo say peak RSS %.1f MB (budget %.1f MB + 20%%)\n", peak_mb, kDemoSayPeakRssBudgetMb);
+  EXPECT_LE(peak_mb, kDemoSayPeakRssBudgetMb * 1.2);
+}
+
+}  // namespace

@@ -231,6 +231,26 @@ void expect_error(ErrorCode code, const std::string& fragment, const std::functi
   }
 }
 
+// The encoder session is made by the first encode only: decoding (every request without a new reference voice)
+// never loads it. A bundle without its encoder still fails at load, naming the file.
+TEST_F(CodecParity, EncoderSessionIsCreatedOnFirstEncode) {
+  auto fresh = codec::CodecModel::load(dir_.string(), {});
+  EXPECT_FALSE(fresh->encoder_loaded());
+  text::IntMatrix codes = model_->encode(std::vector<float>(4096, 0.1f));
+  (void)fresh->decode(codes);
+  EXPECT_FALSE(fresh->encoder_loaded());
+  EXPECT_EQ(fresh->encode(std::vector<float>(4096, 0.1f)).values, codes.values);
+  EXPECT_TRUE(fresh->encoder_loaded());
+
+  const fs::path broken = dir_.string() + "-no-encoder";
+  fs::create_directories(broken);
+  for (const auto& f : fs::directory_iterator(dir_)) {
+    if (f.path().filename() != model_->info().encode.file) fs::copy(f.path(), broken / f.path().filename());
+  }
+  expect_error(ErrorCode::kNotFound, model_->info().encode.file, [&] { codec::CodecModel::load(broken.string(), {}); });
+  fs::remove_all(broken);
+}
+
 TEST_F(CodecParity, BadCodesAndAudioGiveClearErrors) {
   text::IntMatrix codes = test::golden_matrix("decode_codes");
   text::IntMatrix short_rows = codes;

@@ -41,20 +41,36 @@ std::shared_ptr<const CodecModel> CodecModel::load(const std::string& bundle_dir
   auto model = std::shared_ptr<CodecModel>(new CodecModel());
   model->info_ = CodecInfo::from_json(j, info_path.string());
   model->options_ = options;
+  model->bundle_dir_ = bundle_dir;
+  model->settings_ = settings;
   ort::configure_env(settings);  // sizes the shared thread pool unless another model already started it
-  Ort::SessionOptions session_options = ort::make_session_options(settings);
-  auto open = [&](const std::string& name) {
-    const fs::path p = dir / name;
-    if (!fs::exists(p)) throw Error(ErrorCode::kNotFound, p.string() + ": missing from the bundle");
-    try {
-      return std::make_unique<Ort::Session>(ort::env(), p.c_str(), session_options);
-    } catch (const Ort::Exception& e) {
-      throw Error(ErrorCode::kBadFormat, p.string() + ": ONNX Runtime cannot load it: " + e.what());
-    }
-  };
-  model->decode_ = open(model->info_.decode.file);
-  model->encode_ = open(model->info_.encode.file);
+  // A bundle without its encoder fails here, not at the first reference voice.
+  const fs::path encoder = dir / model->info_.encode.file;
+  if (!fs::exists(encoder)) throw Error(ErrorCode::kNotFound, encoder.string() + ": missing from the bundle");
+  model->decode_ = model->open_session(model->info_.decode.file);
   return model;
+}
+
+std::unique_ptr<Ort::Session> CodecModel::open_session(const std::string& file) const {
+  const std::filesystem::path p = std::filesystem::path(bundle_dir_) / file;
+  if (!std::filesystem::exists(p)) throw Error(ErrorCode::kNotFound, p.string() + ": missing from the bundle");
+  Ort::SessionOptions session_options = ort::make_session_options(settings_);
+  try {
+    return std::make_unique<Ort::Session>(ort::env(), p.c_str(), session_options);
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::kBadFormat, p.string() + ": ONNX Runtime cannot load it: " + e.what());
+  }
+}
+
+Ort::Session& CodecModel::encode_session() const {
+  std::lock_guard<std::mutex> lock(encode_mutex_);
+  if (!encode_) encode_ = open_session(info_.encode.file);
+  return *encode_;
+}
+
+bool CodecModel::encoder_loaded() const {
+  std::lock_guard<std::mutex> lock(encode_mutex_);
+  return encode_ != nullptr;
 }
 
 void CodecModel::check_codes(const text::IntMatrix& codes, int64_t first_frame) const {
@@ -157,13 +173,14 @@ EncodeStages CodecModel::encode_stages(std::span<const float> samples) const {
   codes.values.resize(codes.rows * codes.cols);
   std::vector<std::vector<float>> latent_parts, pre_parts;
   Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  Ort::Session& session = encode_session();
   ChunkState state(info_.encode);
   for (int64_t start = 0; start < frames; start += options_.encode_chunk_frames) {
     const int64_t n = std::min<int64_t>(options_.encode_chunk_frames, frames - start);
     const std::vector<int64_t> shape = {1, 1, n * info_.frame_length};
     Ort::Value input = Ort::Value::CreateTensor<float>(cpu, padded.data() + start * info_.frame_length,
                                                        static_cast<size_t>(shape[2]), shape.data(), shape.size());
-    std::vector<Ort::Value> out = state.run(*encode_, "audio", input, start, {"codes", "latent", "pre"});
+    std::vector<Ort::Value> out = state.run(session, "audio", input, start, {"codes", "latent", "pre"});
     const int64_t* c = out[0].GetTensorData<int64_t>();
     for (size_t r = 0; r < codes.rows; ++r) {
       for (int64_t f = 0; f < n; ++f) codes.at(r, static_cast<size_t>(start + f)) = static_cast<int32_t>(c[r * n + f]);

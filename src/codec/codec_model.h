@@ -14,6 +14,7 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,14 +65,22 @@ class CodecModel {
   void check_codes(const text::IntMatrix& codes, int64_t first_frame = 0) const;
 
   Ort::Session& decode_session() const { return *decode_; }
-  Ort::Session& encode_session() const { return *encode_; }
+  // The encoder session, created on the first call (thread-safe): only a request with a new reference voice
+  // encodes, and the S1-mini encoder's weights are ~700 MB that a request without one never needs.
+  Ort::Session& encode_session() const;
+  bool encoder_loaded() const;
 
  private:
   CodecModel() = default;
+  std::unique_ptr<Ort::Session> open_session(const std::string& file) const;
+
+  std::string bundle_dir_;
+  hw::EngineSettings settings_;
   CodecInfo info_;
   CodecRunOptions options_;
   std::unique_ptr<Ort::Session> decode_;
-  std::unique_ptr<Ort::Session> encode_;
+  mutable std::mutex encode_mutex_;
+  mutable std::unique_ptr<Ort::Session> encode_;  // null until the first encode
 };
 
 }  // namespace fishtts::codec
