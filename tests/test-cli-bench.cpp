@@ -105,6 +105,7 @@ TEST_F(CliBench, QuickRunWritesSaneJsonAndATablePerWorkload) {
 
   const std::string table = read_text_file(md);
   EXPECT_NE(table.find("make bench"), std::string::npos);
+  EXPECT_NE(table.find("docs/memory.md"), std::string::npos);
   for (const std::string& w : workloads) EXPECT_NE(table.find("| " + w + " |"), std::string::npos) << w;
 }
 

@@ -54,4 +54,42 @@ TEST(Pipeline, TheSameReferenceReusesItsKvPrefixWithIdenticalOutput) {
   fs::remove_all(cache);
 }
 
+// The codec encoder opens only for a reference given as audio: a request without a reference voice, or with one
+// given as codes, never loads it (#18: ~800 MB of S1-mini weights a plain `say` does not need).
+TEST(Pipeline, OnlyAReferenceGivenAsAudioOpensTheCodecEncoder) {
+  const fs::path cache = fs::temp_directory_path() / ("fishtts-pipeline-enc-" + std::to_string(::getpid()));
+  pipeline::EngineParams params;
+  params.model_path = test::kFixture.string();
+  params.cache_dir = cache.string();
+  params.overrides.precision = hw::Precision::kFp32;
+  params.overrides.threads = 1;
+  auto engine = pipeline::Engine::create(params);
+  EXPECT_FALSE(engine->codec().encoder_loaded());
+
+  auto run = [&](pipeline::SynthesisRequest request) {
+    request.generation.sampling.greedy = true;
+    request.generation.max_new_tokens = 4;
+    pipeline::Synthesis s(engine, request);
+    size_t samples = 0;
+    pipeline::AudioChunk chunk;
+    while (s.next(chunk)) samples += chunk.samples.size();
+    return samples;
+  };
+  pipeline::SynthesisRequest plain;
+  plain.text = "No reference voice.";
+  EXPECT_GT(run(plain), 0u);
+  EXPECT_FALSE(engine->codec().encoder_loaded());
+
+  pipeline::SynthesisRequest with_codes = plain;
+  with_codes.references.push_back({"This is the reference voice.", test::golden_matrix("prompt_ref1_ref0_codes"), {}});
+  EXPECT_GT(run(with_codes), 0u);
+  EXPECT_FALSE(engine->codec().encoder_loaded());
+
+  pipeline::SynthesisRequest with_audio = plain;
+  with_audio.references.push_back({"This is the reference voice.", {}, std::vector<float>(8192, 0.1f)});
+  EXPECT_GT(run(with_audio), 0u);
+  EXPECT_TRUE(engine->codec().encoder_loaded());
+  fs::remove_all(cache);
+}
+
 }  // namespace

@@ -149,6 +149,9 @@ std::string markdown_report(const nlohmann::json& report) {
   md << "\n";
   for (const Group& g : kGroups) write_table(md, report["results"], g);
   write_gaps(md, report["results"]);
+  // The #18 memory figures are measured by hand (say / serve, before and after each change), not by this suite.
+  md << "## Memory\n\nThe peak RSS column above is per workload. Where a running engine's memory goes, the "
+        "before/after figures of each memory change and the next savings: `docs/memory.md` (hand-written).\n\n";
   if (!report["failures"].empty()) md << "Failed jobs: `" << report["failures"].dump() << "`\n";
   return md.str();
 }
