@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using fishtts::capi::Engine;
 
-class EngineSettings : public ::testing::Test {
+class EngineReport : public ::testing::Test {
  protected:
   void SetUp() override {
     cache_ = fs::temp_directory_path() / ("fishtts-engine-settings-" + std::to_string(::getpid()));
@@ -44,7 +44,7 @@ class EngineSettings : public ::testing::Test {
 
 // The int8 codec's calibration runs ONNX Runtime during the conversion; it used to create the pool with the
 // default threads first, so --threads was silently dropped on every cold int8 conversion.
-TEST_F(EngineSettings, ThreadsHoldThroughAColdInt8CodecConversion) {
+TEST_F(EngineReport, ThreadsHoldThroughAColdInt8CodecConversion) {
   const int threads = non_default_threads();
   Engine engine(params(threads, FISHTTS_CODEC_PRECISION_INT8));
   const fishtts_engine_info info = engine.info();
@@ -55,7 +55,7 @@ TEST_F(EngineSettings, ThreadsHoldThroughAColdInt8CodecConversion) {
 }
 
 // A second engine cannot resize the process's pool: it shares it, reports the threads it really has, and warns.
-TEST_F(EngineSettings, ASecondEngineReportsTheSharedPoolsThreads) {
+TEST_F(EngineReport, ASecondEngineReportsTheSharedPoolsThreads) {
   const int first_threads = non_default_threads();
   Engine first(params(first_threads, FISHTTS_CODEC_PRECISION_FP32));
   Engine second(params(first_threads + 1, FISHTTS_CODEC_PRECISION_FP32));
@@ -67,7 +67,7 @@ TEST_F(EngineSettings, ASecondEngineReportsTheSharedPoolsThreads) {
 }
 
 // Given a converted bundle folder, the settings do not reconvert it: the report is the bundle's precision.
-TEST_F(EngineSettings, ABundleFolderReportsTheCodecPrecisionItHolds) {
+TEST_F(EngineReport, ABundleFolderReportsTheCodecPrecisionItHolds) {
   std::string bundle;
   {
     Engine converted(params(1, FISHTTS_CODEC_PRECISION_FP32));
