@@ -60,6 +60,25 @@ TEST(ServerRobustness, MalformedBodiesAre4xxWithTheEnvelope) {
   expect_envelope(no_type, 415);
 }
 
+// A million levels once crashed the server (recursive msgpack conversion; dump() of a bad field's value).
+TEST(ServerRobustness, DeeplyNestedBodiesAre400AndTheServerLives) {
+  auto c = shared_server().client();
+  const std::size_t levels = 1000000;
+  const std::string deep_json = "{\"text\": \"Hi.\", \"normalize\": " + std::string(levels, '[') + std::string(levels, ']') + "}";
+  expect_envelope(c.Post("/v1/tts", deep_json, "application/json"), 400, "64 levels");
+  std::string deep_msgpack(1, '\x81');  // a map of one entry whose value nests a million one-element arrays
+  deep_msgpack += std::string("\xa9normalize", 10) + std::string(levels, '\x91') + '\xc0';
+  expect_envelope(c.Post("/v1/tts", deep_msgpack, "application/msgpack"), 400, "64 levels");
+  // Within the limit, a wrong-typed nested value is named by its type, not printed.
+  const std::string nested = "{\"text\": \"Hi.\", \"normalize\": " + std::string(60, '[') + std::string(60, ']') + "}";
+  auto res = c.Post("/v1/tts", nested, "application/json");
+  expect_envelope(res, 422, "an array");
+  EXPECT_EQ(res->body.find("[["), std::string::npos) << res->body;
+  auto health = c.Get("/v1/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
 TEST(ServerRobustness, FieldValidationFollowsTheSchema) {
   auto c = shared_server().client();
   const json ok = {{"text", "Hi."}, {"max_new_tokens", 2}, {"seed", 1}};

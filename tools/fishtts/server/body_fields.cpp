@@ -29,9 +29,15 @@ std::optional<double> parse_number_text(const std::string& text) {
   return v;
 }
 
-std::string excerpt(const nlohmann::json& v) {
-  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40);  // never throws on bad UTF-8
+}  // namespace
+
+// Only a scalar is shown: dumping a nested client value recurses once per level (a deep one crashed the server).
+std::string json_excerpt(const nlohmann::json& v) {
+  if (!v.is_primitive()) return "";
+  return " " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40);  // never throws on bad UTF-8
 }
+
+namespace {
 
 std::string format_number(double v) {
   nlohmann::json j = v;
@@ -84,7 +90,7 @@ bool BodyFields::boolean(const std::string& name, bool fallback) const {
     if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
     if (s == "false" || s == "no" || s == "off" || s == "0") return false;
   }
-  invalid(name, "expected a boolean, got " + json_type_phrase(*v) + " " + excerpt(*v));
+  invalid(name, "expected a boolean, got " + json_type_phrase(*v) + json_excerpt(*v));
 }
 
 std::optional<int64_t> BodyFields::lax_integer(const std::string& name) const {
@@ -100,7 +106,7 @@ std::optional<int64_t> BodyFields::lax_integer(const std::string& name) const {
   if (v->is_number_float()) d = v->get<double>();
   if (v->is_string()) d = parse_number_text(v->get<std::string>());
   if (d && std::trunc(*d) == *d && std::fabs(*d) < 9.0e18) return static_cast<int64_t>(*d);
-  invalid(name, "expected an integer, got " + json_type_phrase(*v) + " " + excerpt(*v));
+  invalid(name, "expected an integer, got " + json_type_phrase(*v) + json_excerpt(*v));
 }
 
 double BodyFields::strict_number(const std::string& name, double fallback, double min, double max) const {

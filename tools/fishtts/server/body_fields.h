@@ -41,5 +41,7 @@ class BodyFields {
 std::vector<std::uint8_t> bytes_of(const nlohmann::json& value, const std::string& what);
 // The JSON type name for error messages ("a string", "a boolean", ...).
 std::string json_type_phrase(const nlohmann::json& value);
+// A short text form of a scalar value for an error message (with a leading space), "" for arrays and objects.
+std::string json_excerpt(const nlohmann::json& value);
 
 }  // namespace fishtts::server

@@ -7,6 +7,41 @@
 namespace fishtts::server {
 namespace {
 
+// Counts nesting while nlohmann reads msgpack, stopping at the limit before the tree is built (a body nested
+// a million levels deep crashed the server when the tree was converted or destroyed).
+class DepthCheck : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool too_deep = false;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return enter(); }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return leave(); }
+  bool start_array(std::size_t) override { return enter(); }
+  bool end_array() override { return leave(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  int depth_ = 0;
+  bool enter() {
+    if (++depth_ > kMaxBodyDepth) too_deep = true;
+    return !too_deep;
+  }
+  bool leave() {
+    --depth_;
+    return true;
+  }
+};
+
+[[noreturn]] void throw_too_deep() {
+  throw HttpError(400, "the body nests arrays/objects more than " + std::to_string(kMaxBodyDepth) + " levels deep");
+}
+
 nlohmann::json form_value(const FormPart& part) {
   if (!part.filename.empty()) {
     return nlohmann::json::binary(std::vector<std::uint8_t>(part.content.begin(), part.content.end()));
@@ -47,10 +82,18 @@ RequestBody parse_request_body(std::string_view content_type, std::string_view b
   // The third argument (allow_exceptions = false) turns parse errors into a discarded value, no throw.
   if (type == "application/json") {
     out.encoding = BodyEncoding::kJson;
-    out.value = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+    // nlohmann's parser callback gives each value's depth; throwing stops the parse at the limit.
+    const nlohmann::json::parser_callback_t limit = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+      if (depth > kMaxBodyDepth) throw_too_deep();
+      return true;
+    };
+    out.value = nlohmann::json::parse(body.begin(), body.end(), limit, false);
     if (out.value.is_discarded()) throw HttpError(400, "the body is not valid JSON");
   } else if (type == "application/msgpack" || type == "application/x-msgpack") {
     out.encoding = BodyEncoding::kMsgpack;
+    DepthCheck check;
+    nlohmann::json::sax_parse(body.begin(), body.end(), &check, nlohmann::json::input_format_t::msgpack, true);
+    if (check.too_deep) throw_too_deep();
     out.value = nlohmann::json::from_msgpack(body.begin(), body.end(), true, false);
     if (out.value.is_discarded()) throw HttpError(400, "the body is not valid msgpack");
   } else if (type == "multipart/form-data") {

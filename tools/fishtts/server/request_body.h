@@ -27,10 +27,14 @@ struct RequestBody {
 // What the 415 answer's Accept header lists.
 inline constexpr const char* kAcceptedBodyTypes = "application/json, application/msgpack, multipart/form-data";
 
+// Deepest nesting of arrays/objects accepted in a JSON or msgpack body (real requests need 3).
+inline constexpr int kMaxBodyDepth = 64;
+
 // The media type of a Content-Type header value: lower-cased, parameters and spaces dropped.
 std::string media_type(std::string_view content_type);
 
-// Throws HttpError: 415 for another media type, 400 for a body that does not parse or is not an object.
+// Throws HttpError: 415 for another media type, 400 for a body that does not parse, nests
+// deeper than kMaxBodyDepth, or is not an object.
 RequestBody parse_request_body(std::string_view content_type, std::string_view body,
                                const std::vector<FormPart>& parts);
 

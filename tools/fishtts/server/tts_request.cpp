@@ -130,7 +130,7 @@ TtsRequest parse_openai_speech_request(const RequestBody& body) {
   }
   if (const nlohmann::json* speed = f.find("speed")) {
     if (!speed->is_number() || speed->get<double>() != 1.0) {
-      throw HttpError(400, "field 'speed': only 1.0 is supported (S1 has no speed control), got " + speed->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40));
+      throw HttpError(400, "field 'speed': only 1.0 is supported (S1 has no speed control), got " + json_type_phrase(*speed) + json_excerpt(*speed));
     }
   }
   if (const std::optional<std::string> inst = f.optional_string("instructions"); inst && !inst->empty()) {
