@@ -151,6 +151,9 @@ TEST(ServerRobustness, LimitsOnTextAndBodySize) {
   ASSERT_TRUE(accented);
   EXPECT_EQ(accented->status, 200) << accented->body;
   expect_envelope(c.Post("/v1/tts", json{{"text", std::string(8000, 'a')}}.dump(), "application/json"), 413);
+  // The default limit is 20,000 characters.
+  auto shared = shared_server().client();
+  expect_envelope(post_json(shared, json{{"text", std::string(20001, 'a')}}), 400, "20000");
 }
 
 std::vector<std::uint8_t> silence_wav(double seconds) {

@@ -103,7 +103,7 @@ void add_serve_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("serve", "HTTP server: the Fish Speech API (/v1/tts, ...) and OpenAI /v1/audio/speech");
   cmd->add_option("--listen", opt->listen, "HOST:PORT to listen on (port 0 = any free port)");
   cmd->add_option("--api-key", opt->server.api_key, "Require 'Authorization: Bearer KEY' on every route but /v1/health");
-  cmd->add_option("--max-text-length", opt->server.max_text_length, "Longest text in characters (0 = unlimited)");
+  cmd->add_option("--max-text-length", opt->server.max_text_length, "Longest text in characters (default 20000; 0 = unlimited)");
   cmd->add_option("--max-queue", opt->server.max_queue, "Requests that may wait for the worker; more get 503")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-body-mb", opt->max_body_mb, "Largest request body in MiB")->check(CLI::Range(1, 4096));
