@@ -123,7 +123,10 @@ TEST(ServerRobustness, ReferenceIdsAreCheckedBeforeTouchingTheDisk) {
     b["reference_id"] = id;
     return b;
   };
-  expect_envelope(post_json(c, with_id("nobody")), 404, "nobody");
+  auto missing = post_json(c, with_id("nobody"));
+  expect_envelope(missing, 404, "nobody");
+  // The server's own folders are not shown to clients.
+  EXPECT_EQ(missing->body.find(shared_server().references_dir().filename().string()), std::string::npos) << missing->body;
   for (const std::string& trick : std::vector<std::string>{"../etc", "a/b", "..", "/abs", std::string("a\0b", 3), std::string(300, 'x')}) {
     auto res = post_json(c, with_id(trick));
     ASSERT_TRUE(res);
