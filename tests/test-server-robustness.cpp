@@ -79,6 +79,15 @@ TEST(ServerRobustness, DeeplyNestedBodiesAre400AndTheServerLives) {
   EXPECT_EQ(health->status, 200);
 }
 
+TEST(ServerRobustness, InlineReferencesHaveBudgets) {
+  auto c = shared_server().client();
+  const json one = {{"audio", "AAAA"}, {"text", "Hi."}};
+  expect_envelope(post_json(c, json{{"text", "Hi."}, {"references", json::array({one, one, one, one, one, one, one, one, one})}}), 400,
+                  "9 inline references, more than the limit of 8");
+  const json long_text = {{"audio", "AAAA"}, {"text", std::string(2001, 'a')}};
+  expect_envelope(post_json(c, json{{"text", "Hi."}, {"references", json::array({long_text})}}), 400, "limit of 2000");
+}
+
 TEST(ServerRobustness, FieldValidationFollowsTheSchema) {
   auto c = shared_server().client();
   const json ok = {{"text", "Hi."}, {"max_new_tokens", 2}, {"seed", 1}};
