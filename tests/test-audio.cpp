@@ -127,6 +127,20 @@ TEST(AudioIo, BadInputGetsClearErrors) {
   expect_error([&] { decode_audio(junk, {}, "junk.wav"); }, fishtts::ErrorCode::kBadFormat, "junk.wav");
   auto long_clip = encode_audio(sine(100, 8000, 2.0), 8000, AudioFormat::kWav);
   expect_error([&] { decode_audio(long_clip, {44100, 1.0}, "long"); }, fishtts::ErrorCode::kOutOfRange, "limit");
+  // A 16 KiB PCM WAV declaring 1024 channels (little-endian RIFF header written by hand).
+  std::vector<std::uint8_t> wide;
+  auto put = [&wide](std::uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) wide.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  const std::uint32_t channels = 1024, rate = 8000, data_bytes = 16384;
+  for (char ch : std::string("RIFF")) wide.push_back(static_cast<std::uint8_t>(ch));
+  put(36 + data_bytes, 4);
+  for (char ch : std::string("WAVEfmt ")) wide.push_back(static_cast<std::uint8_t>(ch));
+  put(16, 4), put(1, 2), put(channels, 2), put(rate, 4), put(rate * channels * 2, 4), put(channels * 2, 2), put(16, 2);
+  for (char ch : std::string("data")) wide.push_back(static_cast<std::uint8_t>(ch));
+  put(data_bytes, 4);
+  wide.resize(wide.size() + data_bytes, 0);
+  expect_error([&] { decode_audio(wide, {}, "wide.wav"); }, fishtts::ErrorCode::kOutOfRange, "1024 channels, more than the limit of 8");
   expect_error([] { read_audio_file("/nonexistent/x.wav"); }, fishtts::ErrorCode::kNotFound, "/nonexistent/x.wav");
   expect_error([] { parse_audio_format("ogg"); }, fishtts::ErrorCode::kInvalidArgument, "wav, wav-float");
   expect_error([] { audio_format_for_path("out.xyz"); }, fishtts::ErrorCode::kInvalidArgument, ".xyz");

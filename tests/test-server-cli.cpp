@@ -1,6 +1,8 @@
 // The real `fishtts serve` binary: starts on a free loopback port (--listen 127.0.0.1:0), reports it, serves
 // with --api-key, and exits 0 on SIGTERM.
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <signal.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -81,8 +83,9 @@ struct ServeProcess {
 
 TEST(ServerCli, ServesOnAFreePortWithAnApiKeyAndStopsOnSigterm) {
   ScratchDir dir("serve-cli");
+  { std::ofstream(dir.path / "key") << "k\n"; }  // from a file, so it is not in /proc/PID/cmdline
   ServeProcess serve(dir, {"--model", FISHTTS_FIXTURE_DIR, "--cache-dir", (dir.path / "cache").string(), "--precision",
-                           "fp32", "--threads", "1", "--listen", "127.0.0.1:0", "--api-key", "k",
+                           "fp32", "--threads", "1", "--listen", "127.0.0.1:0", "--api-key-file", (dir.path / "key").string(),
                            "--references-dir", (dir.path / "refs").string(), "--max-queue", "2"});
   ASSERT_GT(serve.pid, 0);
   const int port = serve.wait_for_port(120s);
@@ -101,6 +104,28 @@ TEST(ServerCli, ServesOnAFreePortWithAnApiKeyAndStopsOnSigterm) {
   EXPECT_EQ(tts->body.substr(0, 4), "RIFF");
 
   EXPECT_EQ(serve.stop(SIGTERM, 20s), 0) << fishtts::test::read_text_file(serve.log);
+}
+
+TEST(ServerCli, TheApiKeyCanComeFromTheEnvironment) {
+  ScratchDir dir("serve-cli-env");
+  setenv("FISHTTS_API_KEY", "from-env", 1);  // the child inherits environ
+  ServeProcess serve(dir, {"--model", FISHTTS_FIXTURE_DIR, "--cache-dir", (dir.path / "cache").string(), "--precision",
+                           "fp32", "--threads", "1", "--listen", "127.0.0.1:0",
+                           "--references-dir", (dir.path / "refs").string()});
+  unsetenv("FISHTTS_API_KEY");
+  ASSERT_GT(serve.pid, 0);
+  const int port = serve.wait_for_port(120s);
+  ASSERT_GT(port, 0) << fishtts::test::read_text_file(serve.log);
+  httplib::Client c("127.0.0.1", port);
+  EXPECT_EQ(c.Get("/metrics")->status, 401);
+  EXPECT_EQ(c.Get("/metrics", {{"Authorization", "Bearer from-env"}})->status, 200);
+  EXPECT_EQ(serve.stop(SIGTERM, 20s), 0) << fishtts::test::read_text_file(serve.log);
+}
+
+TEST(ServerCli, AMissingApiKeyFileIsAnError) {
+  auto r = fishtts::test::run_cli("serve --api-key-file /nonexistent/key");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--api-key-file"), std::string::npos) << r.err;
 }
 
 TEST(ServerCli, BadListenAddressIsAnError) {

@@ -79,6 +79,15 @@ TEST(ServerRobustness, DeeplyNestedBodiesAre400AndTheServerLives) {
   EXPECT_EQ(health->status, 200);
 }
 
+TEST(ServerRobustness, InlineReferencesHaveBudgets) {
+  auto c = shared_server().client();
+  const json one = {{"audio", "AAAA"}, {"text", "Hi."}};
+  expect_envelope(post_json(c, json{{"text", "Hi."}, {"references", json::array({one, one, one, one, one, one, one, one, one})}}), 400,
+                  "9 inline references, more than the limit of 8");
+  const json long_text = {{"audio", "AAAA"}, {"text", std::string(2001, 'a')}};
+  expect_envelope(post_json(c, json{{"text", "Hi."}, {"references", json::array({long_text})}}), 400, "limit of 2000");
+}
+
 TEST(ServerRobustness, FieldValidationFollowsTheSchema) {
   auto c = shared_server().client();
   const json ok = {{"text", "Hi."}, {"max_new_tokens", 2}, {"seed", 1}};
@@ -123,7 +132,10 @@ TEST(ServerRobustness, ReferenceIdsAreCheckedBeforeTouchingTheDisk) {
     b["reference_id"] = id;
     return b;
   };
-  expect_envelope(post_json(c, with_id("nobody")), 404, "nobody");
+  auto missing = post_json(c, with_id("nobody"));
+  expect_envelope(missing, 404, "nobody");
+  // The server's own folders are not shown to clients.
+  EXPECT_EQ(missing->body.find(shared_server().references_dir().filename().string()), std::string::npos) << missing->body;
   for (const std::string& trick : std::vector<std::string>{"../etc", "a/b", "..", "/abs", std::string("a\0b", 3), std::string(300, 'x')}) {
     auto res = post_json(c, with_id(trick));
     ASSERT_TRUE(res);
@@ -151,6 +163,9 @@ TEST(ServerRobustness, LimitsOnTextAndBodySize) {
   ASSERT_TRUE(accented);
   EXPECT_EQ(accented->status, 200) << accented->body;
   expect_envelope(c.Post("/v1/tts", json{{"text", std::string(8000, 'a')}}.dump(), "application/json"), 413);
+  // The default limit is 20,000 characters.
+  auto shared = shared_server().client();
+  expect_envelope(post_json(shared, json{{"text", std::string(20001, 'a')}}), 400, "20000");
 }
 
 std::vector<std::uint8_t> silence_wav(double seconds) {

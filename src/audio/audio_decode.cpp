@@ -32,6 +32,11 @@ std::vector<float> decode_audio(std::span<const std::uint8_t> bytes, const Decod
     throw Error(ErrorCode::kBadFormat, name + ": invalid header (" + std::to_string(info.channels) +
                                            " channels, " + std::to_string(info.samplerate) + " Hz)");
   }
+  // A 16 KiB WAV may declare 1024 channels, which would cost 256 MiB of buffer below.
+  if (info.channels > options.max_channels) {
+    throw Error(ErrorCode::kOutOfRange, name + ": " + std::to_string(info.channels) +
+                                            " channels, more than the limit of " + std::to_string(options.max_channels));
+  }
   const double max_frames = options.max_seconds * info.samplerate;
   auto too_long = [&](double frames) {
     return Error(ErrorCode::kOutOfRange, name + ": audio is longer than the limit of " +

@@ -13,11 +13,13 @@ namespace fishtts::audio {
 struct DecodeOptions {
   int target_rate = 44100;     // output rate (the codec's); input at another rate is resampled with soxr
   double max_seconds = 600.0;  // longer input is an error, checked before decoding the bulk of it
+  int max_channels = 8;        // more is an error before the read buffer (64 Ki frames x channels) is allocated
 };
 
 // Decodes `bytes` (a whole audio file) to mono float at options.target_rate: channels are averaged, as
 // upstream does. `name` only labels error messages. Throws fishtts::Error(kBadFormat) for unreadable or empty
-// audio, kOutOfRange for audio longer than max_seconds.
+// audio, kOutOfRange for audio longer than max_seconds or
+// with more than max_channels channels.
 std::vector<float> decode_audio(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
                                 const std::string& name = "audio");
 std::vector<float> read_audio_file(const std::filesystem::path& path, const DecodeOptions& options = {});

@@ -218,7 +218,7 @@ std::vector<ReferenceStore::ClipFiles> ReferenceStore::clip_files(const std::str
   const fs::path folder = folder_of(id);
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
-    throw Error(ErrorCode::kNotFound, "reference \"" + id + "\" not found in " + root_.string());
+    throw Error(ErrorCode::kNotFound, "reference \"" + id + "\" not found among the stored references");
   }
   std::vector<ClipFiles> clips;
   fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec);
@@ -279,7 +279,7 @@ void ReferenceStore::remove(const std::string& id) {
   auto lock = write_lock();
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
-    throw Error(ErrorCode::kNotFound, "reference \"" + id + "\" not found in " + root_.string());
+    throw Error(ErrorCode::kNotFound, "reference \"" + id + "\" not found among the stored references");
   }
   // Out of sight in one step, then deleted: a crash half way leaves only a dot-folder that list() ignores.
   const fs::path trash = scratch_name(root_, "trash");
@@ -298,7 +298,7 @@ void ReferenceStore::rename(const std::string& old_id, const std::string& new_id
   auto lock = write_lock();
   std::error_code ec;
   if (!fs::is_directory(from, ec)) {
-    throw Error(ErrorCode::kNotFound, "reference \"" + old_id + "\" not found in " + root_.string());
+    throw Error(ErrorCode::kNotFound, "reference \"" + old_id + "\" not found among the stored references");
   }
   if (occupied(to)) {
     throw Error(ErrorCode::kAlreadyExists, "cannot rename reference \"" + old_id + "\" to \"" + new_id +

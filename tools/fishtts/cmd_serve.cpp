@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <thread>
 
@@ -24,7 +26,18 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   server::ServerOptions server;
   std::size_t max_body_mb = 64;
+  std::string api_key_file;
 };
+
+// The key from a file keeps it out of /proc/PID/cmdline; one trailing newline (as `echo` writes) is dropped.
+std::string read_api_key_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kNotFound, "--api-key-file: cannot read " + path);
+  std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  if (key.empty()) throw Error(ErrorCode::kInvalidArgument, "--api-key-file: " + path + " is empty");
+  return key;
+}
 
 void split_listen(const std::string& listen, server::ServerOptions& out) {
   const auto colon = listen.rfind(':');
@@ -62,6 +75,7 @@ void warm_up(const std::shared_ptr<const pipeline::Engine>& engine, Progress& pr
 void run(ServeOptions& opt) {
   split_listen(opt.listen, opt.server);
   opt.server.max_body_bytes = opt.max_body_mb << 20;
+  if (!opt.api_key_file.empty()) opt.server.api_key = read_api_key_file(opt.api_key_file);
 
   // Signals go to one waiting thread (blocked everywhere else, before any thread starts).
   sigset_t signals;
@@ -102,8 +116,12 @@ void add_serve_command(CLI::App& app) {
   auto opt = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "HTTP server: the Fish Speech API (/v1/tts, ...) and OpenAI /v1/audio/speech");
   cmd->add_option("--listen", opt->listen, "HOST:PORT to listen on (port 0 = any free port)");
-  cmd->add_option("--api-key", opt->server.api_key, "Require 'Authorization: Bearer KEY' on every route but /v1/health");
-  cmd->add_option("--max-text-length", opt->server.max_text_length, "Longest text in characters (0 = unlimited)");
+  auto* key = cmd->add_option("--api-key", opt->server.api_key,
+                              "Require 'Authorization: Bearer KEY' on every route but /v1/health")
+                  ->envname("FISHTTS_API_KEY");
+  cmd->add_option("--api-key-file", opt->api_key_file, "Read the API key from this file (not visible in ps)")
+      ->excludes(key);
+  cmd->add_option("--max-text-length", opt->server.max_text_length, "Longest text in characters (default 20000; 0 = unlimited)");
   cmd->add_option("--max-queue", opt->server.max_queue, "Requests that may wait for the worker; more get 503")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-body-mb", opt->max_body_mb, "Largest request body in MiB")->check(CLI::Range(1, 4096));

@@ -16,7 +16,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                       // 0 = any free port (bind() returns it)
   std::string api_key;                   // empty = no authentication
-  std::size_t max_text_length = 0;       // characters (code points); 0 = unlimited, as upstream
+  std::size_t max_text_length = 20000;   // characters (code points); 0 = unlimited (upstream's default)
   std::size_t max_queue = 4;             // requests waiting for the worker beyond the running one
   std::size_t max_body_bytes = 64u << 20;
   double max_reference_seconds = 60.0;   // per uploaded reference / vqgan audio

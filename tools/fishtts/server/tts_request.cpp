@@ -47,7 +47,7 @@ void read_generation(const BodyFields& f, lm::GenerationParams& g) {
   g.seed = seed ? normalize_seed(*seed) : random_seed();
 }
 
-std::vector<InlineReference> read_references(const BodyFields& f) {
+std::vector<InlineReference> read_reference_list(const BodyFields& f) {
   std::vector<InlineReference> out;
   if (f.form()) {
     // Form bodies: repeated reference_audio (file) and reference_text parts, paired in order.
@@ -79,6 +79,26 @@ std::vector<InlineReference> read_references(const BodyFields& f) {
     if (audio == r.end() || audio->is_null()) throw HttpError(422, "field '" + where + ".audio': required");
     if (text == r.end() || !text->is_string()) throw HttpError(422, "field '" + where + ".text': expected a string");
     out.push_back({bytes_of(*audio, "field '" + where + ".audio'"), text->get<std::string>()});
+  }
+  return out;
+}
+
+std::size_t code_points(const std::string& s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// Budgets: each reference's codes are prepended to the prompt, so their number and transcripts are bounded.
+std::vector<InlineReference> read_references(const BodyFields& f) {
+  std::vector<InlineReference> out = read_reference_list(f);
+  if (out.size() > kMaxInlineReferences) {
+    throw HttpError(400, std::to_string(out.size()) + " inline references, more than the limit of " +
+                             std::to_string(kMaxInlineReferences));
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (code_points(out[i].text) > kMaxReferenceTextLength) {
+      throw HttpError(400, "reference " + std::to_string(i) + ": transcript of " + std::to_string(code_points(out[i].text)) +
+                               " characters, more than the limit of " + std::to_string(kMaxReferenceTextLength));
+    }
   }
   return out;
 }

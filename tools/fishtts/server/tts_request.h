@@ -37,6 +37,10 @@ struct TtsRequest {
 // temperature [0.1, 1], chunk_length (any integer, as upstream's schema: <= 0 = one pass over the whole text,
 // otherwise clamped to [100, 300]; long text is generated in chunks of at most that many characters). Multipart bodies send references as repeated
 // `reference_audio` file parts paired in order with `reference_text` parts. A missing seed draws a random one.
+// Per-request budgets on inline references (more -> 400 naming the limit).
+inline constexpr std::size_t kMaxInlineReferences = 8;
+inline constexpr std::size_t kMaxReferenceTextLength = 2000;  // characters (code points) per transcript
+
 TtsRequest parse_tts_request(const RequestBody& body);
 
 // OpenAI POST /v1/audio/speech: model (any string, ignored: there is one model), input, voice (a reference id;
