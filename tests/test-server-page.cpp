@@ -84,7 +84,7 @@ TEST(ServerPage, ConfigDefaultsAndRangesAreWhatTtsAccepts) {
   TestServer server;
   const json config = json::parse(server.client().Get("/v1/ui/config")->body);
   EXPECT_EQ(config["api_key_required"], false);
-  EXPECT_EQ(config["max_text_length"], 0);
+  EXPECT_EQ(config["max_text_length"], fishtts::server::ServerOptions{}.max_text_length);  // 20,000 by default
   const json& fields = config["fields"];
 
   const fishtts::server::TtsRequest defaults = parse({{"text", "x"}});
