@@ -3,6 +3,7 @@
 // references, metrics.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -283,6 +284,36 @@ TEST(Server, OpenAiSpeechRoute) {
   }
   auto aac = c.Post("/v1/audio/speech", json{{"input", "x"}, {"response_format", "aac"}}.dump(), "application/json");
   EXPECT_NE(aac->body.find("wav, pcm, flac"), std::string::npos) << aac->body;  // names what is supported
+}
+
+// OpenAI clients send a built-in voice name on every call and discover the server through /v1/models.
+TEST(Server, OpenAiVoiceNamesSpeakWithTheDefaultVoiceAndTheCatalogListsModelsAndVoices) {
+  auto c = shared_server().client();
+  json body = {{"model", "tts-1"}, {"input", "Hello world."}, {"response_format", "wav"}, {"seed", 7},
+               {"max_new_tokens", 12}};
+  auto plain = c.Post("/v1/audio/speech", body.dump(), "application/json");
+  body["voice"] = "alloy";
+  auto alloy = c.Post("/v1/audio/speech", body.dump(), "application/json");
+  ASSERT_TRUE(plain && alloy);
+  ASSERT_EQ(alloy->status, 200) << alloy->body;
+  EXPECT_EQ(alloy->get_header_value("X-Fishtts-Voice"), "default");
+  EXPECT_EQ(alloy->body, plain->body);
+
+  auto models = c.Get("/v1/models");
+  ASSERT_TRUE(models);
+  ASSERT_EQ(models->status, 200);
+  const json m = json::parse(models->body);
+  EXPECT_EQ(m["object"], "list");
+  std::vector<std::string> ids;
+  for (const json& d : m["data"]) ids.push_back(d["id"]);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "tts-1"), ids.end());
+  auto audio_models = c.Get("/v1/audio/models");
+  ASSERT_TRUE(audio_models);
+  EXPECT_EQ(json::parse(audio_models->body)["models"].size(), m["data"].size());
+  auto voices = c.Get("/v1/audio/voices");
+  ASSERT_TRUE(voices);
+  ASSERT_EQ(voices->status, 200);
+  EXPECT_EQ(json::parse(voices->body)["voices"][0]["id"], "default");
 }
 
 TEST(Server, VqganEncodeThenDecodeRoundTripsShapes) {

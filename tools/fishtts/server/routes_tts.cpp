@@ -237,7 +237,15 @@ void add_tts_routes(ServerContext& ctx) {
     answer_tts(ctx, parse_tts_request(read_body(req)), res);
   }));
   ctx.http.Post("/v1/audio/speech", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
-    answer_tts(ctx, parse_openai_speech_request(read_body(req)), res);
+    TtsRequest tts = parse_openai_speech_request(read_body(req));
+    // OpenAI clients send a voice on every call, usually a built-in name (alloy, nova, ...): a voice that is not a
+    // stored reference speaks with the default voice, and the answer says so.
+    if (tts.reference_id && !(pipeline::is_valid_reference_id(*tts.reference_id) &&
+                              ctx.references.contains(*tts.reference_id))) {
+      tts.reference_id.reset();
+      res.set_header("X-Fishtts-Voice", "default");
+    }
+    answer_tts(ctx, std::move(tts), res);
   }));
 }
 

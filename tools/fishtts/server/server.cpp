@@ -24,10 +24,10 @@ pipeline::ReferenceStoreOptions store_options(const pipeline::Engine& engine, co
 // Metric labels come from this fixed set so a scanner cannot grow the label space.
 // A constant array, not a static std::set: handler threads may still log while statics are destroyed at exit.
 std::string route_label(const std::string& path) {
-  static constexpr std::array<std::string_view, 12> kRoutes = {
+  static constexpr std::array<std::string_view, 15> kRoutes = {
       "/v1/health", "/v1/tts", "/v1/audio/speech", "/v1/vqgan/encode", "/v1/vqgan/decode", "/metrics",
       "/v1/references/add", "/v1/references/list", "/v1/references/delete", "/v1/references/update",
-      "/", "/v1/ui/config"};
+      "/", "/v1/ui/config", "/v1/models", "/v1/audio/models", "/v1/audio/voices"};
   return std::find(kRoutes.begin(), kRoutes.end(), path) != kRoutes.end() ? path : "other";
 }
 
@@ -141,6 +141,7 @@ Server::Server(std::shared_ptr<const pipeline::Engine> engine, ServerOptions opt
   });
 
   add_basic_routes(ctx);
+  add_catalog_routes(ctx);
   add_tts_routes(ctx);
   add_vqgan_routes(ctx);
   add_reference_routes(ctx);

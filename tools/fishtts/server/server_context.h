@@ -40,6 +40,7 @@ void run_on_worker(ServerContext& ctx, std::function<void()> work);
 [[noreturn]] void throw_queue_full(const ServerContext& ctx);
 
 void add_basic_routes(ServerContext& ctx);       // /v1/health, /metrics
+void add_catalog_routes(ServerContext& ctx);     // /v1/models, /v1/audio/models, /v1/audio/voices
 void add_tts_routes(ServerContext& ctx);         // /v1/tts, /v1/audio/speech
 void add_vqgan_routes(ServerContext& ctx);       // /v1/vqgan/encode, /v1/vqgan/decode
 void add_reference_routes(ServerContext& ctx);   // /v1/references/*
