@@ -279,11 +279,16 @@ TEST(Server, OpenAiSpeechRoute) {
     auto r = c.Post("/v1/audio/speech", bad.dump(), "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << bad.dump();
-    const json e = json::parse(r->body);
-    EXPECT_EQ(e["statusCode"], 400);
+    const json e = json::parse(r->body);  // OpenAI's error shape, which its SDKs show
+    EXPECT_EQ(e["error"]["type"], "invalid_request_error") << r->body;
+    EXPECT_FALSE(e["error"]["message"].get<std::string>().empty());
   }
+  auto fish_error = c.Post("/v1/tts", json{{"text", "x"}, {"top_p", 0}}.dump(), "application/json");
+  ASSERT_TRUE(fish_error);
+  EXPECT_TRUE(json::parse(fish_error->body).contains("statusCode")) << fish_error->body;  // upstream's shape
   auto aac = c.Post("/v1/audio/speech", json{{"input", "x"}, {"response_format", "aac"}}.dump(), "application/json");
   EXPECT_NE(aac->body.find("wav, pcm, flac"), std::string::npos) << aac->body;  // names what is supported
+  EXPECT_EQ(c.Get("/v1/audio/nothing")->body.find("statusCode"), std::string::npos);  // a 404 in OpenAI's shape too
 }
 
 // OpenAI clients send a built-in voice name on every call and discover the server through /v1/models.

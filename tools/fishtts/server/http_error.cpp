@@ -39,4 +39,16 @@ nlohmann::json error_envelope(int status, const std::string& message) {
   return {{"statusCode", status}, {"message", message}, {"error", status_reason(status)}};
 }
 
+nlohmann::json openai_error_envelope(int status, const std::string& message) {
+  return {{"error",
+           {{"message", message},
+            {"type", status >= 500 ? "server_error" : "invalid_request_error"},
+            {"param", nullptr},
+            {"code", status == 401 ? nlohmann::json("invalid_api_key") : nlohmann::json(nullptr)}}}};
+}
+
+bool is_openai_path(const std::string& path) {
+  return path.rfind("/v1/audio/", 0) == 0 || path == "/v1/models";
+}
+
 }  // namespace fishtts::server

@@ -27,5 +27,9 @@ int http_status_for(ErrorCode code);
 // "Bad Request", "Unprocessable Entity", ...
 const char* status_reason(int status);
 nlohmann::json error_envelope(int status, const std::string& message);
+// OpenAI's shape, {"error": {"message", "type", "param", "code"}}, which its SDKs show; for the OpenAI routes.
+nlohmann::json openai_error_envelope(int status, const std::string& message);
+// The OpenAI routes (/v1/audio/*, /v1/models) answer errors in OpenAI's shape, the Fish routes in upstream's.
+bool is_openai_path(const std::string& path);
 
 }  // namespace fishtts::server

@@ -137,6 +137,14 @@ Server::Server(std::shared_ptr<const pipeline::Engine> engine, ServerOptions opt
   // Counted before the response is written (the logger runs after it, so a client could read /metrics first).
   http.set_post_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
     if (req.path.empty()) return;  // no request line was read (connection closed)
+    if (res.status >= 400 && is_openai_path(req.path)) {
+      const nlohmann::json fish = nlohmann::json::parse(res.body, nullptr, /*allow_exceptions=*/false);
+      if (fish.is_object() && fish.contains("message") && fish["message"].is_string()) {
+        send_json(res, openai_error_envelope(res.status, fish["message"].get<std::string>()));
+        res.headers.erase("Content-Length");  // httplib sized the body before this handler ran
+        res.set_header("Content-Length", std::to_string(res.body.size()));
+      }
+    }
     ctx.metrics.count_request(route_label(req.path), res.status);
   });
 
