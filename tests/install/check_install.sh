@@ -28,9 +28,11 @@ for program in "$work/cmake-build/speak-shared" "$work/cmake-build/speak-static"
 done
 
 # The shared forms must really load the installed libfishtts.so, the static ones must not need it.
-ldd "$work/cmake-build/speak-shared" | grep -q "$prefix/.*libfishtts.so" \
+# (ldd's output is read whole first: grep -q closing the pipe early fails the pipeline under pipefail.)
+shared_libs="$(ldd "$work/cmake-build/speak-shared")" static_libs="$(ldd "$work/speak-pc-static")"
+grep -q "$prefix/.*libfishtts.so" <<<"$shared_libs" \
   || { echo "speak-shared does not load the installed libfishtts.so"; exit 1; }
-if ldd "$work/speak-pc-static" | grep -q "libfishtts.so"; then
+if grep -q "libfishtts.so" <<<"$static_libs"; then
   echo "speak-pc-static loads libfishtts.so"; exit 1
 fi
 "$prefix/bin/fishtts" --version | grep -q "$version" || { echo "installed CLI: wrong version"; exit 1; }
