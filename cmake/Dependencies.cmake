@@ -6,7 +6,6 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)    # tokenizer pre-
 pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)     # torch.save zip archives
 pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)     # audio file I/O
 pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)           # resampling to 44.1 kHz
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # `fishtts serve` (its cflags pick the .so's ABI)
 find_package(ZLIB REQUIRED)                                     # crc32 of zip records
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)                # base64, sha256
 find_package(nlohmann_json 3.10 REQUIRED)
@@ -18,8 +17,11 @@ find_package(Eigen3 3.4 REQUIRED NO_MODULE)                     # vectorized sin
 find_package(dnnl 2.6 CONFIG REQUIRED)                          # oneDNN: the codec's bf16 convs (src/ort, AMX/AVX512-BF16)
 find_library(GOMP_LIBRARY NAMES gomp libgomp.so.1 REQUIRED)     # oneDNN's OpenMP runtime, told to use one thread per call
 find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)                               # Boost.Beast (header-only): `fishtts serve`'s HTTP listener
+find_package(Poco REQUIRED COMPONENTS Net Foundation)           # the server's multipart/form-data bodies and request targets
 if(FISHTTS_BUILD_TESTS)
   find_package(GTest REQUIRED)
+  pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # the server tests' HTTP client (its cflags pick the .so's ABI)
 endif()
 if(FISHTTS_BUILD_BENCH)
   find_package(benchmark REQUIRED)

@@ -29,7 +29,8 @@ DEBIAN_PACKAGES=(
   libeigen3-dev                                               # vectorized sin (fused Snake op)
   libdnnl-dev ocl-icd-opencl-dev                              # oneDNN: bf16 codec convs (its CMake config wants OpenCL)
   libsndfile1-dev libsoxr-dev                                 # audio I/O and resampling
-  libcpp-httplib-dev libmsgpack-cxx-dev                       # HTTP server
+  libboost-dev libpoco-dev libmsgpack-cxx-dev                # HTTP server: Boost.Beast, Poco (multipart forms)
+  libcpp-httplib-dev                                          # test-only: the server tests' HTTP client
   python3-torch python3-numpy                                 # test-only: torch.load checks of written checkpoints
   python3-cffi python3-numpy python3-soundfile               # the Python package (python/): cffi binding, arrays, audio files
   python3-venv python3-setuptools python3-wheel python3-pytest # pip install ./python offline (README), its tests

@@ -57,7 +57,9 @@ TEST(ServerPage, PageIsOpenWithAnApiKeyButTheApiIsNot) {
   }
   EXPECT_EQ(c.Get("/v1/references/list")->status, 401);
   EXPECT_EQ(c.Get("/v1/references/list", {{"Authorization", "Bearer secret"}})->status, 200);
-  EXPECT_EQ(c.Post("/", "x", "text/plain")->status, 404);  // only GET is open
+  const auto post = c.Post("/", "x", "text/plain");  // only GET is open
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD");
 
   const json config = json::parse(c.Get("/v1/ui/config")->body);
   EXPECT_EQ(config["api_key_required"], true);
@@ -68,7 +70,7 @@ TEST(ServerPage, PageIsOpenWithAnApiKeyButTheApiIsNot) {
 
 fishtts::server::TtsRequest parse(const json& body) {
   return fishtts::server::parse_tts_request(
-      fishtts::server::parse_request_body("application/json", body.dump(), {}));
+      fishtts::server::parse_request_body("application/json", body.dump()));
 }
 
 int status_of(const json& body) {

@@ -19,7 +19,21 @@ namespace {
 using namespace fishtts::server;
 using nlohmann::json;
 
-RequestBody json_body(const json& j) { return parse_request_body("application/json", j.dump(), {}); }
+RequestBody json_body(const json& j) { return parse_request_body("application/json", j.dump()); }
+
+// A multipart/form-data body with boundary "xyz" as browsers and curl -F send it.
+std::string form_body(const std::vector<FormPart>& parts) {
+  std::string body;
+  for (const FormPart& p : parts) {
+    body += "--xyz\r\nContent-Disposition: form-data; name=\"" + p.name + "\"";
+    if (!p.filename.empty()) body += "; filename=\"" + p.filename + "\"\r\nContent-Type: application/octet-stream";
+    body += "\r\n\r\n" + p.content + "\r\n";
+  }
+  return body + "--xyz--\r\n";
+}
+RequestBody form(const std::vector<FormPart>& parts) {
+  return parse_request_body("multipart/form-data; boundary=xyz", form_body(parts));
+}
 
 int status_of(const std::function<void()>& f) {
   try {
@@ -53,9 +67,7 @@ TEST(ServerRequests, RangesAreInclusiveAndStrict) {
   EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"top_p", false}})); }), 422);
   EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"top_p", nullptr}})); }), 0);  // = default
   // Form fields are text: numbers are parsed from it.
-  const RequestBody form = parse_request_body("multipart/form-data; boundary=x", "",
-                                              {{"text", "x", ""}, {"top_p", "0.5", ""}, {"streaming", "true", ""}});
-  const TtsRequest r = parse_tts_request(form);
+  const TtsRequest r = parse_tts_request(form({{"text", "x", ""}, {"top_p", "0.5", ""}, {"streaming", "true", ""}}));
   EXPECT_FLOAT_EQ(r.generation.sampling.top_p, 0.5f);
   EXPECT_TRUE(r.streaming);
 }
@@ -70,17 +82,45 @@ TEST(ServerRequests, SeedsAreNormalisedAsUpstream) {
 
 TEST(ServerRequests, BodiesDecodeByContentType) {
   const std::vector<std::uint8_t> packed = json::to_msgpack({{"text", "hé"}, {"bytes", json::binary({1, 2, 3})}});
-  const RequestBody m = parse_request_body("Application/MsgPack ; charset=x", std::string(packed.begin(), packed.end()), {});
+  const RequestBody m = parse_request_body("Application/MsgPack ; charset=x", std::string(packed.begin(), packed.end()));
   EXPECT_EQ(m.encoding, BodyEncoding::kMsgpack);
   EXPECT_EQ(m.value["text"], "hé");
   EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>(m.value["bytes"].get_binary()), (std::vector<std::uint8_t>{1, 2, 3}));
-  const RequestBody f = parse_request_body("multipart/form-data", "", {{"a", "1", ""}, {"a", "2", ""}, {"f", "xy", "f.wav"}});
+  // A file's bytes come through whole, line breaks and dashes included.
+  const std::string binary("RIFF\r\n--xy\0\r\n\xff", 13);
+  const RequestBody f = form({{"a", "1", ""}, {"a", "2", ""}, {"f", binary, "f.wav"}});
+  EXPECT_EQ(f.encoding, BodyEncoding::kForm);
   EXPECT_EQ(f.value["a"], json::array({"1", "2"}));
-  EXPECT_TRUE(f.value["f"].is_binary());
-  EXPECT_EQ(status_of([] { parse_request_body("text/plain", "{}", {}); }), 415);
-  EXPECT_EQ(status_of([] { parse_request_body("", "{}", {}); }), 415);
-  EXPECT_EQ(status_of([] { parse_request_body("application/json", "\"text\"", {}); }), 400);
-  EXPECT_EQ(status_of([] { parse_request_body("application/json", std::string(100000, '['), {}); }), 400);
+  ASSERT_TRUE(f.value["f"].is_binary());
+  const auto& bytes = static_cast<const std::vector<std::uint8_t>&>(f.value["f"].get_binary());
+  EXPECT_EQ(std::string(bytes.begin(), bytes.end()), binary);
+  EXPECT_EQ(status_of([] { parse_request_body("text/plain", "{}"); }), 415);
+  EXPECT_EQ(status_of([] { parse_request_body("", "{}"); }), 415);
+  EXPECT_EQ(status_of([] { parse_request_body("application/json", "\"text\""); }), 400);
+  EXPECT_EQ(status_of([] { parse_request_body("application/json", std::string(100000, '[')); }), 400);
+}
+
+TEST(ServerRequests, MalformedFormsAre400NamingTheProblem) {
+  const auto message_of = [](const std::string& type, const std::string& body) {
+    try {
+      parse_request_body(type, body);
+    } catch (const HttpError& e) {
+      EXPECT_EQ(e.status(), 400);
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message_of("multipart/form-data", form_body({{"a", "1", ""}})).find("boundary"), std::string::npos);
+  EXPECT_NE(message_of("multipart/form-data; boundary=xyz", "--xyz\r\nContent-Disposition: form-data\r\n\r\nx\r\n--xyz--")
+                .find("no name"),
+            std::string::npos);
+  EXPECT_NE(message_of("multipart/form-data; boundary=xyz", "--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end")
+                .find("multipart"),
+            std::string::npos);
+  std::vector<FormPart> many(kMaxFormParts + 1, FormPart{"p", "v", ""});
+  EXPECT_NE(message_of("multipart/form-data; boundary=xyz", form_body(many)).find("parts"), std::string::npos);
+  many.pop_back();
+  EXPECT_EQ(message_of("multipart/form-data; boundary=xyz", form_body(many)), "accepted");
 }
 
 TEST(ServerRequests, Base64ReferencesDecode) {

@@ -154,7 +154,7 @@ TEST(ServerRobustness, ReferenceIdsAreCheckedBeforeTouchingTheDisk) {
 TEST(ServerRobustness, LimitsOnTextAndBodySize) {
   fishtts::server::ServerOptions o;
   o.max_text_length = 10;
-  o.max_body_bytes = 4096;
+  o.http.max_body_bytes = 4096;
   TestServer server(o);
   auto c = server.client();
   expect_envelope(post_json(c, json{{"text", "This text is too long."}}), 400, "limit");

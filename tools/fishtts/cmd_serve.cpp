@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -26,6 +27,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   server::ServerOptions server;
   std::size_t max_body_mb = 64;
+  double head_timeout_s = 10, body_timeout_s = 300, write_timeout_s = 60;
   std::string api_key_file;
 };
 
@@ -74,7 +76,11 @@ void warm_up(const std::shared_ptr<const pipeline::Engine>& engine, Progress& pr
 
 void run(ServeOptions& opt) {
   split_listen(opt.listen, opt.server);
-  opt.server.max_body_bytes = opt.max_body_mb << 20;
+  opt.server.http.max_body_bytes = opt.max_body_mb << 20;
+  const auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<long long>(seconds * 1000)); };
+  opt.server.http.head_timeout = ms(opt.head_timeout_s);
+  opt.server.http.body_timeout = ms(opt.body_timeout_s);
+  opt.server.http.write_timeout = ms(opt.write_timeout_s);
   if (!opt.api_key_file.empty()) opt.server.api_key = read_api_key_file(opt.api_key_file);
 
   // Signals go to one waiting thread (blocked everywhere else, before any thread starts).
@@ -125,6 +131,16 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-queue", opt->server.max_queue, "Requests that may wait for the worker; more get 503")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-body-mb", opt->max_body_mb, "Largest request body in MiB")->check(CLI::Range(1, 4096));
+  cmd->add_option("--max-connections", opt->server.http.max_connections,
+                  "Connections served at once; one more gets 503 (default 32, at least --max-queue + 2)")
+      ->check(CLI::Range(3, 4096));
+  cmd->add_option("--head-timeout", opt->head_timeout_s, "Seconds a client has to send a request's head (default 10)")
+      ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--body-timeout", opt->body_timeout_s, "Seconds a client has to send a request's body (default 300)")
+      ->check(CLI::Range(0.1, 36000.0));
+  cmd->add_option("--write-timeout", opt->write_timeout_s,
+                  "Seconds one write of an answer may wait for a client that stopped reading (default 60)")
+      ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--max-reference-seconds", opt->server.max_reference_seconds,
                   "Longest uploaded reference / vqgan audio")->check(CLI::Range(1.0, 3600.0));
   cmd->add_option("--max-request-audio-seconds", opt->server.max_request_audio_seconds,

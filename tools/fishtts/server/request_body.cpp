@@ -75,8 +75,7 @@ std::string media_type(std::string_view content_type) {
   return out;
 }
 
-RequestBody parse_request_body(std::string_view content_type, std::string_view body,
-                               const std::vector<FormPart>& parts) {
+RequestBody parse_request_body(std::string_view content_type, std::string_view body) {
   const std::string type = media_type(content_type);
   RequestBody out;
   // The third argument (allow_exceptions = false) turns parse errors into a discarded value, no throw.
@@ -98,7 +97,7 @@ RequestBody parse_request_body(std::string_view content_type, std::string_view b
     if (out.value.is_discarded()) throw HttpError(400, "the body is not valid msgpack");
   } else if (type == "multipart/form-data") {
     out.encoding = BodyEncoding::kForm;
-    out.value = parse_form(parts);
+    out.value = parse_form(parse_form_data(content_type, body));
   } else {
     throw HttpError(415, "unsupported Content-Type '" + std::string(content_type.substr(0, 100)) +
                              "': send " + kAcceptedBodyTypes);

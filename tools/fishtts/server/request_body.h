@@ -1,6 +1,6 @@
 // Request bodies of every POST route as one JSON value, whatever the encoding (spec 7): application/json,
-// application/msgpack (raw bytes stay binary), or multipart/form-data (split by httplib; a part with a file
-// name becomes binary, any other part a string, a repeated name an array). Anything else is 415.
+// application/msgpack (raw bytes stay binary), or multipart/form-data (split by Poco's MultipartReader; a part
+// with a file name becomes binary, any other part a string, a repeated name an array). Anything else is 415.
 #pragma once
 
 #include <string>
@@ -9,15 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "form_data.h"
+
 namespace fishtts::server {
 
 enum class BodyEncoding { kJson, kMsgpack, kForm };
-
-struct FormPart {
-  std::string name;
-  std::string content;
-  std::string filename;  // non-empty for file uploads
-};
 
 struct RequestBody {
   BodyEncoding encoding = BodyEncoding::kJson;
@@ -35,7 +31,6 @@ std::string media_type(std::string_view content_type);
 
 // Throws HttpError: 415 for another media type, 400 for a body that does not parse, nests
 // deeper than kMaxBodyDepth, or is not an object.
-RequestBody parse_request_body(std::string_view content_type, std::string_view body,
-                               const std::vector<FormPart>& parts);
+RequestBody parse_request_body(std::string_view content_type, std::string_view body);
 
 }  // namespace fishtts::server

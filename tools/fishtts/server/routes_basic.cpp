@@ -4,10 +4,10 @@
 namespace fishtts::server {
 
 void add_basic_routes(ServerContext& ctx) {
-  auto health = guarded([](const httplib::Request&, httplib::Response& res) { send_json(res, {{"status", "ok"}}); });
-  ctx.http.Get("/v1/health", health);
-  ctx.http.Post("/v1/health", health);
-  ctx.http.Get("/metrics", guarded([&ctx](const httplib::Request&, httplib::Response& res) {
+  auto health = guarded([](const HttpRequest&, HttpResponse& res) { send_json(res, {{"status", "ok"}}); });
+  ctx.router.get("/v1/health", health);
+  ctx.router.post("/v1/health", health);
+  ctx.router.get("/metrics", guarded([&ctx](const HttpRequest&, HttpResponse& res) {
     res.set_content(ctx.metrics.render(ctx.queue.waiting(), ctx.queue.busy(), ctx.queue.max_waiting()),
                     "text/plain; version=0.0.4");
   }));

@@ -20,15 +20,15 @@ nlohmann::json model_list() {
 }  // namespace
 
 void add_catalog_routes(ServerContext& ctx) {
-  ctx.http.Get("/v1/models", guarded([](const httplib::Request&, httplib::Response& res) {
+  ctx.router.get("/v1/models", guarded([](const HttpRequest&, HttpResponse& res) {
     send_json(res, {{"object", "list"}, {"data", model_list()}});
   }));
-  ctx.http.Get("/v1/audio/models", guarded([](const httplib::Request&, httplib::Response& res) {
+  ctx.router.get("/v1/audio/models", guarded([](const HttpRequest&, HttpResponse& res) {
     nlohmann::json models = nlohmann::json::array();
     for (const char* name : kModelNames) models.push_back({{"id", name}, {"name", name}});
     send_json(res, {{"models", models}});
   }));
-  ctx.http.Get("/v1/audio/voices", guarded([&ctx](const httplib::Request&, httplib::Response& res) {
+  ctx.router.get("/v1/audio/voices", guarded([&ctx](const HttpRequest&, HttpResponse& res) {
     nlohmann::json voices = nlohmann::json::array({{{"id", "default"}, {"name", "default"}}});
     for (const std::string& id : ctx.references.list()) voices.push_back({{"id", id}, {"name", id}});
     send_json(res, {{"voices", voices}});

@@ -3,7 +3,6 @@
 // hold no secrets, and the page must load before it can ask for the key.
 #include <algorithm>
 #include <cmath>
-#include <regex>
 
 #include "embedded_files.h"
 #include "lm/frame_generator.h"
@@ -29,7 +28,7 @@ const char* content_type_of(std::string_view name) {
   return "application/octet-stream";
 }
 
-void send_file(const EmbeddedFile& file, httplib::Response& res) {
+void send_file(const EmbeddedFile& file, HttpResponse& res) {
   res.set_header("Content-Security-Policy", kContentSecurityPolicy);
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Referrer-Policy", "no-referrer");
@@ -75,12 +74,11 @@ bool is_page_path(const std::string& path) {
 
 void add_page_routes(ServerContext& ctx) {
   for (const EmbeddedFile& file : web_files()) {
-    const auto handler = guarded([&file](const httplib::Request&, httplib::Response& res) { send_file(file, res); });
-    if (file.name == "index.html") ctx.http.Get("/", handler);
-    // httplib routes are regular expressions: the file name's dots must match only dots.
-    ctx.http.Get("/" + std::regex_replace(std::string(file.name), std::regex(R"(\.)"), R"(\.)"), handler);
+    const auto handler = guarded([&file](const HttpRequest&, HttpResponse& res) { send_file(file, res); });
+    if (file.name == "index.html") ctx.router.get("/", handler);
+    ctx.router.get("/" + std::string(file.name), handler);
   }
-  ctx.http.Get("/v1/ui/config", guarded([&ctx](const httplib::Request&, httplib::Response& res) {
+  ctx.router.get("/v1/ui/config", guarded([&ctx](const HttpRequest&, HttpResponse& res) {
     res.set_header("Cache-Control", "no-store");
     send_json(res, ui_config(ctx));
   }));

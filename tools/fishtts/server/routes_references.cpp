@@ -21,16 +21,16 @@ std::string trimmed_lower(std::string s) {
 
 // Spec 7: ?format decides alone when it names a format (only "json" selects JSON, as in S1); otherwise JSON iff
 // Accept has application/json and not application/msgpack.
-bool wants_json(const httplib::Request& req) {
-  const std::string format = trimmed_lower(req.get_param_value("format"));
+bool wants_json(const HttpRequest& req) {
+  const std::string format = trimmed_lower(req.param("format"));
   if (format == "json" || format == "application/json" || format == "msgpack" || format == "application/msgpack") {
     return format == "json";
   }
-  const std::string accept = req.get_header_value("Accept");
+  const std::string accept = req.header("Accept");
   return accept.find("application/json") != std::string::npos && accept.find("application/msgpack") == std::string::npos;
 }
 
-void send_answer(const httplib::Request& req, httplib::Response& res, const nlohmann::json& value) {
+void send_answer(const HttpRequest& req, HttpResponse& res, const nlohmann::json& value) {
   if (wants_json(req)) {
     send_json(res, value);
   } else {
@@ -51,9 +51,9 @@ std::string non_empty_string(const BodyFields& f, const std::string& name) {
 }
 
 // A field from the body when there is one, else from the query string (DELETE bodies are often dropped).
-std::string id_field(const httplib::Request& req, const std::string& name) {
-  if (req.body.empty() && req.files.empty()) {
-    const std::string v = req.get_param_value(name);
+std::string id_field(const HttpRequest& req, const std::string& name) {
+  if (req.body.empty()) {
+    const std::string v = req.param(name);
     if (v.empty()) throw HttpError(400, "field '" + name + "': required and must not be empty");
     return v;
   }
@@ -63,7 +63,7 @@ std::string id_field(const httplib::Request& req, const std::string& name) {
 }  // namespace
 
 void add_reference_routes(ServerContext& ctx) {
-  ctx.http.Post("/v1/references/add", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+  ctx.router.post("/v1/references/add", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     const RequestBody body = read_body(req);
     const BodyFields f(body);
     const std::string id = non_empty_string(f, "id");
@@ -82,17 +82,17 @@ void add_reference_routes(ServerContext& ctx) {
     send_answer(req, res, {{"success", true}, {"message", "reference added"}, {"reference_id", id}});
   }));
 
-  ctx.http.Get("/v1/references/list", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+  ctx.router.get("/v1/references/list", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     send_answer(req, res, {{"success", true}, {"reference_ids", ctx.references.list()}, {"message", "ok"}});
   }));
 
-  ctx.http.Delete("/v1/references/delete", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+  ctx.router.del("/v1/references/delete", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     const std::string id = id_field(req, "reference_id");
     ctx.references.remove(id);
     send_answer(req, res, {{"success", true}, {"message", "reference deleted"}, {"reference_id", id}});
   }));
 
-  ctx.http.Post("/v1/references/update", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+  ctx.router.post("/v1/references/update", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     const RequestBody body = read_body(req);
     const BodyFields f(body);
     const std::string old_id = non_empty_string(f, "old_reference_id");

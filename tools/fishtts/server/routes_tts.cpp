@@ -150,35 +150,29 @@ struct StreamState {
 };
 
 // One step of a streamed answer: the header with the first audio, then one chunk per call, then the end.
-// False stops the response (client gone, or a failure after the status was sent: a cut stream says so).
-bool stream_next(ChunkChannel& channel, StreamState& state, int rate, bool wav, httplib::DataSink& sink) {
+// kFailed cuts the response (a failure after the status was sent: a cut stream says so).
+Produced stream_next(ChunkChannel& channel, StreamState& state, int rate, bool wav, std::string& out) {
   if (!state.head_sent) {
     state.head_sent = true;
-    std::string head = wav ? streaming_wav_header(rate) : std::string();
-    head += to_pcm16(state.pending, rate);
+    out = wav ? streaming_wav_header(rate) : std::string();
+    out += to_pcm16(state.pending, rate);
     state.pending.clear();
-    return head.empty() || sink.write(head.data(), head.size());
-  }
-  if (state.ended) {
-    sink.done();
-    return true;
+    return state.ended ? Produced::kDone : Produced::kMore;
   }
   std::vector<float> chunk;
   switch (channel.pop(chunk)) {
-    case ChunkChannel::Next::kChunk: {
-      const std::string pcm = to_pcm16(chunk, rate);
-      return pcm.empty() || sink.write(pcm.data(), pcm.size());
-    }
+    case ChunkChannel::Next::kChunk:
+      out = to_pcm16(chunk, rate);
+      return Produced::kMore;
     case ChunkChannel::Next::kDone:
-      sink.done();
-      return true;
+      return Produced::kDone;
     case ChunkChannel::Next::kFailed:
-      return false;
+      return Produced::kFailed;
   }
-  return false;
+  return Produced::kFailed;
 }
 
-void answer_tts(ServerContext& ctx, TtsRequest tts, httplib::Response& res) {
+void answer_tts(ServerContext& ctx, TtsRequest tts, HttpResponse& res) {
   PendingSynthesis pending = to_synthesis(ctx, tts);
   auto channel = std::make_shared<ChunkChannel>();
   InferenceJob job;
@@ -215,28 +209,21 @@ void answer_tts(ServerContext& ctx, TtsRequest tts, httplib::Response& res) {
   state->ended = head == ChunkChannel::Next::kDone;
   const bool wav = tts.format == audio::AudioFormat::kWav;
   res.set_header("Content-Disposition", std::string("attachment; filename=audio.") + audio::audio_format_name(tts.format));
-  res.set_chunked_content_provider(
+  res.set_stream(
       content_type_of(tts.format),
-      [channel, state, rate, wav](std::size_t, httplib::DataSink& sink) {
-        // Runs inside httplib's writer, outside any handler's try: nothing may escape it.
-        try {
-          return stream_next(*channel, *state, rate, wav, sink);
-        } catch (...) {
-          return false;
-        }
-      },
-      [channel](bool success) {
-        if (!success) channel->cancel();  // client gone (or failure): stop the synthesis before its next step
+      [channel, state, rate, wav](std::string& out) { return stream_next(*channel, *state, rate, wav, out); },
+      [channel](bool completed) {
+        if (!completed) channel->cancel();  // client gone (or failure): stop the synthesis before its next step
       });
 }
 
 }  // namespace
 
 void add_tts_routes(ServerContext& ctx) {
-  ctx.http.Post("/v1/tts", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+  ctx.router.post("/v1/tts", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     answer_tts(ctx, parse_tts_request(read_body(req)), res);
   }));
-  ctx.http.Post("/v1/audio/speech", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+  ctx.router.post("/v1/audio/speech", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     TtsRequest tts = parse_openai_speech_request(read_body(req));
     // OpenAI clients send a voice on every call, usually a built-in name (alloy, nova, ...): a voice that is not a
     // stored reference speaks with the default voice, and the answer says so.

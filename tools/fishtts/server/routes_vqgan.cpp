@@ -13,7 +13,7 @@
 namespace fishtts::server {
 namespace {
 
-void send_msgpack(httplib::Response& res, const nlohmann::json& value) {
+void send_msgpack(HttpResponse& res, const nlohmann::json& value) {
   const std::vector<std::uint8_t> bytes = nlohmann::json::to_msgpack(value);
   res.set_content(std::string(bytes.begin(), bytes.end()), "application/msgpack");
 }
@@ -61,7 +61,7 @@ std::vector<std::uint8_t> to_float16(const std::vector<float>& samples) {
 }  // namespace
 
 void add_vqgan_routes(ServerContext& ctx) {
-  ctx.http.Post("/v1/vqgan/encode", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+  ctx.router.post("/v1/vqgan/encode", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     const RequestBody body = read_body(req);
     const nlohmann::json& audios = list_field(body, "audios");
     UploadedAudio uploads(ctx);
@@ -85,7 +85,7 @@ void add_vqgan_routes(ServerContext& ctx) {
     send_msgpack(res, {{"tokens", std::move(tokens)}});
   }));
 
-  ctx.http.Post("/v1/vqgan/decode", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+  ctx.router.post("/v1/vqgan/decode", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     const RequestBody body = read_body(req);
     const nlohmann::json& list = list_field(body, "tokens");
     std::vector<text::IntMatrix> all;

@@ -40,19 +40,19 @@ ServerContext::ServerContext(std::shared_ptr<const pipeline::Engine> e, ServerOp
                  store_options(*engine, options)),
       queue(options.max_queue) {}
 
-void send_json(httplib::Response& res, const nlohmann::json& value) {
+void send_json(HttpResponse& res, const nlohmann::json& value) {
   res.set_content(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
+void send_error(HttpResponse& res, int status, const std::string& message) {
   res.status = status;
   if (status == 503) res.set_header("Retry-After", "1");
   if (status == 415) res.set_header("Accept", kAcceptedBodyTypes);
   send_json(res, error_envelope(status, message));
 }
 
-httplib::Server::Handler guarded(std::function<void(const httplib::Request&, httplib::Response&)> handler) {
-  return [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+HttpHandler guarded(HttpHandler handler) {
+  return [handler = std::move(handler)](const HttpRequest& req, HttpResponse& res) {
     try {
       handler(req, res);
     } catch (const HttpError& e) {
@@ -69,10 +69,8 @@ httplib::Server::Handler guarded(std::function<void(const httplib::Request&, htt
   };
 }
 
-RequestBody read_body(const httplib::Request& req) {
-  std::vector<FormPart> parts;
-  for (const auto& [name, file] : req.files) parts.push_back({name, file.content, file.filename});
-  return parse_request_body(req.get_header_value("Content-Type"), req.body, parts);
+RequestBody read_body(const HttpRequest& req) {
+  return parse_request_body(req.header("Content-Type"), req.body);
 }
 
 void throw_queue_full(const ServerContext& ctx) {
@@ -97,89 +95,86 @@ void run_on_worker(ServerContext& ctx, std::function<void()> work) {
   result.get();
 }
 
+namespace {
+
+// Everything a request goes through: the key check, the route, OpenAI's error shape on OpenAI's paths, metrics.
+void dispatch(ServerContext& ctx, const HttpRequest& req, HttpResponse& res) {
+  const bool open = ctx.options.api_key.empty() || req.path == "/v1/health" || is_page_path(req.path);
+  const HttpHandler* handler = nullptr;
+  std::string allowed;
+  if (!open && !bearer_matches(req.header("Authorization"), ctx.options.api_key)) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    send_error(res, 401, "missing or wrong API key: send 'Authorization: Bearer <key>'");
+  } else {
+    switch (ctx.router.find(req, handler, allowed)) {
+      case HttpRouter::Match::kFound: (*handler)(req, res); break;
+      case HttpRouter::Match::kNoPath: send_error(res, 404, "no route " + req.method + " " + req.path.substr(0, 200)); break;
+      case HttpRouter::Match::kWrongMethod:
+        res.set_header("Allow", allowed);
+        send_error(res, 405, req.method.substr(0, 20) + " is not allowed on " + req.path + " (allowed: " + allowed + ")");
+        break;
+    }
+  }
+  if (res.status >= 400 && is_openai_path(req.path)) {
+    const nlohmann::json fish = nlohmann::json::parse(res.body, nullptr, /*allow_exceptions=*/false);
+    if (fish.is_object() && fish.contains("message") && fish["message"].is_string()) {
+      send_json(res, openai_error_envelope(res.status, fish["message"].get<std::string>()));
+    }
+  }
+  // Counted before the response is written, so a client reading /metrics next sees its request.
+  ctx.metrics.count_request(route_label(req.path), res.status);
+}
+
+// The listener's own refusals (malformed or oversized requests, timeouts, too many connections).
+void refusal(ServerContext& ctx, int status, const std::string& message, const HttpRequest* req, HttpResponse& res) {
+  if (req && is_openai_path(req->path)) {
+    res.status = status;
+    send_json(res, openai_error_envelope(status, message));
+  } else {
+    send_error(res, status, message);
+  }
+  res.set_header("Connection", "close");
+  ctx.metrics.count_request(req ? route_label(req->path) : "other", status);
+}
+
+}  // namespace
+
 Server::Server(std::shared_ptr<const pipeline::Engine> engine, ServerOptions options) {
   if (!engine) throw Error(ErrorCode::kInvalidArgument, "the server needs an engine");
   if (options.max_queue == 0) throw Error(ErrorCode::kInvalidArgument, "--max-queue must be at least 1");
+  // Every waiting request holds a connection; keep room beside them for health, metrics and 503 answers.
+  if (options.http.max_connections < options.max_queue + 2) {
+    throw Error(ErrorCode::kInvalidArgument, "--max-connections must be at least --max-queue + 2 (" +
+                                                 std::to_string(options.max_queue + 2) + ")");
+  }
   context_ = std::make_unique<ServerContext>(std::move(engine), std::move(options));
   ServerContext& ctx = *context_;
-  httplib::Server& http = ctx.http;
-
-  // Every waiting request holds an HTTP thread; keep enough beside them for health, metrics and 503 answers.
-  const std::size_t threads = ctx.options.max_queue + 8;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http.set_payload_max_length(ctx.options.max_body_bytes);
-  http.set_read_timeout(30);
-  http.set_write_timeout(30);
-
-  http.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (ctx.options.api_key.empty() || req.path == "/v1/health" || is_page_path(req.path)) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    if (bearer_matches(req.get_header_value("Authorization"), ctx.options.api_key)) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    res.set_header("WWW-Authenticate", "Bearer");
-    send_error(res, 401, "missing or wrong API key: send 'Authorization: Bearer <key>'");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  // httplib's own failures (404 no route, 413 body too large, 400 unparsable request) get the envelope too.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message = status_reason(res.status);
-    if (res.status == 404) message = "no route " + req.method + " " + req.path.substr(0, 200);
-    if (res.status == 413) message = "the request body is larger than the limit";
-    send_json(res, error_envelope(res.status, message));
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    send_error(res, 500, "internal error");
-  });
-  // Counted before the response is written (the logger runs after it, so a client could read /metrics first).
-  http.set_post_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.empty()) return;  // no request line was read (connection closed)
-    if (res.status >= 400 && is_openai_path(req.path)) {
-      const nlohmann::json fish = nlohmann::json::parse(res.body, nullptr, /*allow_exceptions=*/false);
-      if (fish.is_object() && fish.contains("message") && fish["message"].is_string()) {
-        send_json(res, openai_error_envelope(res.status, fish["message"].get<std::string>()));
-        res.headers.erase("Content-Length");  // httplib sized the body before this handler ran
-        res.set_header("Content-Length", std::to_string(res.body.size()));
-      }
-    }
-    ctx.metrics.count_request(route_label(req.path), res.status);
-  });
-
   add_basic_routes(ctx);
   add_catalog_routes(ctx);
   add_tts_routes(ctx);
   add_vqgan_routes(ctx);
   add_reference_routes(ctx);
   add_page_routes(ctx);
+  listener_ = std::make_unique<HttpListener>(
+      ctx.options.http, [&ctx](const HttpRequest& req, HttpResponse& res) { dispatch(ctx, req, res); },
+      [&ctx](int status, const std::string& message, const HttpRequest* req, HttpResponse& res) {
+        refusal(ctx, status, message, req, res);
+      });
 }
 
-Server::~Server() { stop(); }
-
-int Server::bind() {
-  ServerContext& ctx = *context_;
-  int port = ctx.options.port;
-  if (port == 0) {
-    port = ctx.http.bind_to_any_port(ctx.options.host);
-    if (port < 0) port = 0;
-  } else if (!ctx.http.bind_to_port(ctx.options.host, port)) {
-    port = 0;
-  }
-  if (port <= 0) {
-    throw Error(ErrorCode::kIo, "cannot listen on " + ctx.options.host + ":" + std::to_string(ctx.options.port) +
-                                    " (address in use or not local?)");
-  }
-  return port;
+Server::~Server() {
+  stop();
+  listener_.reset();  // waits for the connections still answering
 }
 
-void Server::run() { context_->http.listen_after_bind(); }
+int Server::bind() { return listener_->bind(context_->options.host, context_->options.port); }
+
+void Server::run() { listener_->run(); }
 
 void Server::stop() {
   if (!context_) return;
   context_->queue.shutdown();  // waiting requests get 503, a running synthesis finishes
-  context_->http.stop();
+  listener_->stop();
 }
 
 }  // namespace fishtts::server

@@ -1,4 +1,5 @@
-// `fishtts serve`: the Fish Speech HTTP API (spec 7) and OpenAI's POST /v1/audio/speech over cpp-httplib.
+// `fishtts serve`: the Fish Speech HTTP API (spec 7) and OpenAI's POST /v1/audio/speech over Boost.Beast
+// (http/http_listener.h), which enforces the connection limits before any route runs.
 // The server is an adapter: handlers parse and validate, model work goes to the one inference worker through
 // a bounded queue, and every failure becomes a JSON error {statusCode, message, error}; nothing throws out of it.
 #pragma once
@@ -8,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "http/http_limits.h"
+#include "http/http_listener.h"
 #include "pipeline/engine.h"
 
 namespace fishtts::server {
@@ -18,7 +21,7 @@ struct ServerOptions {
   std::string api_key;                   // empty = no authentication
   std::size_t max_text_length = 20000;   // characters (code points); 0 = unlimited (upstream's default)
   std::size_t max_queue = 4;             // requests waiting for the worker beyond the running one
-  std::size_t max_body_bytes = 64u << 20;
+  HttpLimits http;                       // body, head and connection limits, deadlines
   double max_reference_seconds = 60.0;   // per uploaded reference / vqgan audio
   double max_request_audio_seconds = 300.0;  // all uploaded audio of one request together
   int max_decode_frames = 12920;         // /v1/vqgan/decode, all items together (10 min at 21.5 frames/s)
@@ -44,6 +47,7 @@ class Server {
 
  private:
   std::unique_ptr<ServerContext> context_;
+  std::unique_ptr<HttpListener> listener_;  // after context_: destroyed first, so no connection outlives the routes
 };
 
 }  // namespace fishtts::server

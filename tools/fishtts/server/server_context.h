@@ -4,8 +4,7 @@
 #include <functional>
 #include <memory>
 
-#include <httplib.h>
-
+#include "http/http_router.h"
 #include "inference_queue.h"
 #include "pipeline/engine.h"
 #include "pipeline/reference_store.h"
@@ -23,17 +22,17 @@ struct ServerContext {
   ServerMetrics metrics;
   pipeline::ReferenceStore references;
   ReferenceCodesCache inline_reference_codes;
-  httplib::Server http;
+  HttpRouter router;
   InferenceQueue queue;  // last: destroyed first, so no job outlives what it uses
 };
 
 // Wraps a handler so nothing escapes it: HttpError, fishtts::Error and anything else become JSON errors.
-httplib::Server::Handler guarded(std::function<void(const httplib::Request&, httplib::Response&)> handler);
-void send_error(httplib::Response& res, int status, const std::string& message);
-void send_json(httplib::Response& res, const nlohmann::json& value);
+HttpHandler guarded(HttpHandler handler);
+void send_error(HttpResponse& res, int status, const std::string& message);
+void send_json(HttpResponse& res, const nlohmann::json& value);
 // The request's body as JSON whatever its encoding (request_body.h).
 struct RequestBody;
-RequestBody read_body(const httplib::Request& req);
+RequestBody read_body(const HttpRequest& req);
 // Runs `work` on the inference worker and waits for it; 503 when the queue is full. Rethrows what work threw.
 void run_on_worker(ServerContext& ctx, std::function<void()> work);
 // A 503 naming the queue limit, with Retry-After.
