@@ -27,7 +27,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   server::ServerOptions server;
   std::size_t max_body_mb = 64;
-  double head_timeout_s = 10, body_timeout_s = 300, write_timeout_s = 60;
+  double head_timeout_s = 10, body_timeout_s = 300, write_timeout_s = 60, shutdown_grace_s = 10;
   std::string api_key_file;
 };
 
@@ -81,6 +81,7 @@ void run(ServeOptions& opt) {
   opt.server.http.head_timeout = ms(opt.head_timeout_s);
   opt.server.http.body_timeout = ms(opt.body_timeout_s);
   opt.server.http.write_timeout = ms(opt.write_timeout_s);
+  opt.server.shutdown_grace = ms(opt.shutdown_grace_s);
   if (!opt.api_key_file.empty()) opt.server.api_key = read_api_key_file(opt.api_key_file);
 
   // Signals go to one waiting thread (blocked everywhere else, before any thread starts).
@@ -145,6 +146,17 @@ void add_serve_command(CLI::App& app) {
                   "Longest uploaded reference / vqgan audio")->check(CLI::Range(1.0, 3600.0));
   cmd->add_option("--max-request-audio-seconds", opt->server.max_request_audio_seconds,
                   "All uploaded audio of one request together")->check(CLI::Range(1.0, 36000.0));
+  cmd->add_option("--max-request-frames", opt->server.max_request_frames,
+                  "Frames one synthesis may generate (default 32768, ~25 min of audio); more ends it with 422")
+      ->check(CLI::Range(1, 1 << 24));
+  cmd->add_option("--max-request-seconds", opt->server.max_request_seconds,
+                  "Wall-clock seconds one synthesis may run (default 1800); longer ends it with 503")
+      ->check(CLI::Range(1.0, 86400.0));
+  cmd->add_option("--max-references", opt->server.max_references, "Stored reference voices (default 1000); more is 507")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--shutdown-grace", opt->shutdown_grace_s,
+                  "On SIGTERM, seconds the running synthesis may finish before it is cancelled (default 10)")
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--references-dir", opt->server.references_dir,
                   "Reference voices folder (default: $FISHTTS_REFERENCES_DIR or the cache's references/)");
   opt->model.add_to(cmd, /*required=*/false);

@@ -5,7 +5,8 @@
 namespace fishtts::server {
 
 bool ChunkChannel::push(std::vector<float> samples) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  space_.wait(lock, [&] { return cancelled_ || chunks_.size() < max_chunks_; });
   if (cancelled_) return false;
   chunks_.push_back(std::move(samples));
   ready_.notify_all();
@@ -39,12 +40,23 @@ void ChunkChannel::detach() {
   synthesis_ = nullptr;
 }
 
-ChunkChannel::Next ChunkChannel::pop(std::vector<float>& samples) {
+ChunkChannel::Next ChunkChannel::pop(std::vector<float>& samples, const std::function<bool()>& gone) {
   std::unique_lock lock(mutex_);
-  ready_.wait(lock, [&] { return !chunks_.empty() || done_ || failed_; });
+  const auto has_news = [&] { return !chunks_.empty() || done_ || failed_; };
+  while (!has_news()) {
+    if (!gone) {
+      ready_.wait(lock, has_news);
+    } else if (!ready_.wait_for(lock, std::chrono::milliseconds(250), has_news) && gone()) {
+      lock.unlock();
+      cancel();
+      fail(499, "the client closed the connection");
+      return Next::kFailed;
+    }
+  }
   if (!chunks_.empty()) {
     samples = std::move(chunks_.front());
     chunks_.pop_front();
+    space_.notify_one();
     return Next::kChunk;
   }
   return failed_ ? Next::kFailed : Next::kDone;
@@ -53,6 +65,7 @@ ChunkChannel::Next ChunkChannel::pop(std::vector<float>& samples) {
 void ChunkChannel::cancel() {
   std::lock_guard lock(mutex_);
   cancelled_ = true;
+  space_.notify_all();
   if (synthesis_) synthesis_->cancel();
 }
 

@@ -14,7 +14,7 @@ bool InferenceQueue::submit(InferenceJob job) {
   return true;
 }
 
-void InferenceQueue::shutdown() {
+void InferenceQueue::shutdown(std::chrono::milliseconds grace) {
   std::deque<InferenceJob> abandoned;
   {
     std::lock_guard lock(mutex_);
@@ -24,6 +24,14 @@ void InferenceQueue::shutdown() {
   }
   for (InferenceJob& job : abandoned) {
     if (job.abandon) job.abandon();
+  }
+  if (grace != std::chrono::milliseconds::max()) {
+    std::unique_lock lock(mutex_);
+    if (!idle_.wait_for(lock, grace, [&] { return !busy_; }) && cancel_running_) {
+      const std::function<void()> cancel = cancel_running_;
+      lock.unlock();
+      cancel();
+    }
   }
   std::lock_guard join_lock(join_mutex_);
   if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
@@ -49,6 +57,7 @@ void InferenceQueue::work() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
       busy_ = true;
+      cancel_running_ = job.cancel;
     }
     try {
       job.run();
@@ -57,6 +66,8 @@ void InferenceQueue::work() {
     }
     std::lock_guard lock(mutex_);
     busy_ = false;
+    cancel_running_ = nullptr;
+    idle_.notify_all();
   }
 }
 

@@ -3,6 +3,7 @@
 // (the caller answers 503) when max_waiting jobs are already waiting; the running job is not counted.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -15,6 +16,7 @@ namespace fishtts::server {
 struct InferenceJob {
   std::function<void()> run;      // must not throw (the worker catches and drops anything that escapes)
   std::function<void()> abandon;  // called instead of run when the queue shuts down first
+  std::function<void()> cancel;   // asks a running job to stop early (shutdown after its grace period)
 };
 
 class InferenceQueue {
@@ -25,7 +27,9 @@ class InferenceQueue {
   InferenceQueue& operator=(const InferenceQueue&) = delete;
 
   bool submit(InferenceJob job);
-  void shutdown();
+  // Refuses new jobs, abandons the waiting ones, lets the running one finish for up to `grace`, then cancels
+  // it, and joins the worker.
+  void shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds::max());
 
   std::size_t waiting() const;
   bool busy() const;
@@ -39,6 +43,8 @@ class InferenceQueue {
   std::condition_variable wake_;
   std::deque<InferenceJob> jobs_;
   bool busy_ = false;
+  std::function<void()> cancel_running_;
+  std::condition_variable idle_;
   bool stopping_ = false;
   std::mutex join_mutex_;  // shutdown() may race with the destructor
   std::thread worker_;

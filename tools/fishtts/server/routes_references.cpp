@@ -77,6 +77,10 @@ void add_reference_routes(ServerContext& ctx) {
       throw HttpError(400, e.what());
     }
     if (bytes.empty()) throw HttpError(400, "field 'audio': empty");
+    if (ctx.references.list().size() >= ctx.options.max_references && !ctx.references.contains(id)) {
+      throw HttpError(507, "the server already stores " + std::to_string(ctx.options.max_references) +
+                               " reference voices, its limit (--max-references): delete one first");
+    }
     ctx.references.add(id, bytes, text);
     res.status = 200;
     send_answer(req, res, {{"success", true}, {"message", "reference added"}, {"reference_id", id}});

@@ -2,6 +2,9 @@
 // answer with the whole file, or stream it chunked (WAV header with unknown sizes + s16le, or raw s16le) while
 // frames are decoded. A client that goes away while streaming cancels its synthesis.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
 #include <memory>
 
 #include "audio/audio_io.h"
@@ -40,6 +43,21 @@ struct PendingSynthesis {
   std::vector<std::string> cache_keys;  // per inline reference: where its codes go (empty: came from the cache)
 };
 
+// Why a running synthesis must stop (the message names the option), or "" while it is within its budget.
+std::string over_budget(const ServerOptions& o, int frames, std::chrono::steady_clock::time_point deadline) {
+  if (frames > o.max_request_frames) {
+    return "the request generated more than " + std::to_string(o.max_request_frames) +
+           " frames, the server's limit (--max-request-frames): send shorter text";
+  }
+  if (std::chrono::steady_clock::now() > deadline) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", o.max_request_seconds);
+    return std::string("the synthesis ran longer than the server's limit of ") + seconds +
+           " s (--max-request-seconds)";
+  }
+  return "";
+}
+
 void synthesize(ServerContext& ctx, PendingSynthesis pending, ChunkChannel& channel) {
   pipeline::SynthesisRequest& request = pending.request;
   const std::optional<std::string>& reference_id = pending.reference_id;
@@ -67,9 +85,19 @@ void synthesize(ServerContext& ctx, PendingSynthesis pending, ChunkChannel& chan
     pipeline::Synthesis synthesis(ctx.engine, std::move(request));
     channel.attach(&synthesis);
     pipeline::AudioChunk chunk;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(ctx.options.max_request_seconds));
     try {
       while (synthesis.next(chunk)) {
         if (!channel.push(std::move(chunk.samples))) synthesis.cancel();
+        const std::string over = over_budget(ctx.options, synthesis.metrics().frames, deadline);
+        if (!over.empty()) {
+          channel.detach();
+          ctx.metrics.count_cancelled();
+          channel.fail(over.find("frames") != std::string::npos ? 422 : 503, over);
+          return;
+        }
       }
     } catch (...) {
       channel.detach();
@@ -151,7 +179,8 @@ struct StreamState {
 
 // One step of a streamed answer: the header with the first audio, then one chunk per call, then the end.
 // kFailed cuts the response (a failure after the status was sent: a cut stream says so).
-Produced stream_next(ChunkChannel& channel, StreamState& state, int rate, bool wav, std::string& out) {
+Produced stream_next(ChunkChannel& channel, StreamState& state, int rate, bool wav, const std::function<bool()>& gone,
+                     std::string& out) {
   if (!state.head_sent) {
     state.head_sent = true;
     out = wav ? streaming_wav_header(rate) : std::string();
@@ -160,7 +189,7 @@ Produced stream_next(ChunkChannel& channel, StreamState& state, int rate, bool w
     return state.ended ? Produced::kDone : Produced::kMore;
   }
   std::vector<float> chunk;
-  switch (channel.pop(chunk)) {
+  switch (channel.pop(chunk, gone)) {
     case ChunkChannel::Next::kChunk:
       out = to_pcm16(chunk, rate);
       return Produced::kMore;
@@ -172,25 +201,29 @@ Produced stream_next(ChunkChannel& channel, StreamState& state, int rate, bool w
   return Produced::kFailed;
 }
 
-void answer_tts(ServerContext& ctx, TtsRequest tts, HttpResponse& res) {
+void answer_tts(ServerContext& ctx, TtsRequest tts, const HttpRequest& req, HttpResponse& res) {
   PendingSynthesis pending = to_synthesis(ctx, tts);
-  auto channel = std::make_shared<ChunkChannel>();
+  auto channel = std::make_shared<ChunkChannel>(ctx.options.max_stream_chunks);
   InferenceJob job;
   job.run = [&ctx, channel, pending = std::move(pending)]() mutable { synthesize(ctx, std::move(pending), *channel); };
   job.abandon = [channel] { channel->fail(503, "the server is shutting down"); };
+  job.cancel = [channel] {  // the server is stopping and the grace period is over
+    channel->fail(503, "the server is shutting down");
+    channel->cancel();
+  };
   if (!ctx.queue.submit(std::move(job))) throw_queue_full(ctx);
 
   const int rate = ctx.engine->sample_rate();
   // Wait for the first audio (or the failure) before answering, so errors still get a proper status.
   std::vector<float> first;
-  const ChunkChannel::Next head = channel->pop(first);
+  const ChunkChannel::Next head = channel->pop(first, req.client_gone);
   if (head == ChunkChannel::Next::kFailed) throw HttpError(channel->error_status(), channel->error_message());
 
   if (!tts.streaming) {
     std::vector<float> whole = std::move(first);
     std::vector<float> more;
     for (auto next = head; next == ChunkChannel::Next::kChunk;) {
-      next = channel->pop(more);
+      next = channel->pop(more, req.client_gone);
       if (next == ChunkChannel::Next::kFailed) throw HttpError(channel->error_status(), channel->error_message());
       if (next == ChunkChannel::Next::kChunk) whole.insert(whole.end(), more.begin(), more.end());
     }
@@ -211,7 +244,9 @@ void answer_tts(ServerContext& ctx, TtsRequest tts, HttpResponse& res) {
   res.set_header("Content-Disposition", std::string("attachment; filename=audio.") + audio::audio_format_name(tts.format));
   res.set_stream(
       content_type_of(tts.format),
-      [channel, state, rate, wav](std::string& out) { return stream_next(*channel, *state, rate, wav, out); },
+      [channel, state, rate, wav, gone = req.client_gone](std::string& out) {
+        return stream_next(*channel, *state, rate, wav, gone, out);
+      },
       [channel](bool completed) {
         if (!completed) channel->cancel();  // client gone (or failure): stop the synthesis before its next step
       });
@@ -221,7 +256,7 @@ void answer_tts(ServerContext& ctx, TtsRequest tts, HttpResponse& res) {
 
 void add_tts_routes(ServerContext& ctx) {
   ctx.router.post("/v1/tts", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
-    answer_tts(ctx, parse_tts_request(read_body(req)), res);
+    answer_tts(ctx, parse_tts_request(read_body(req)), req, res);
   }));
   ctx.router.post("/v1/audio/speech", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     TtsRequest tts = parse_openai_speech_request(read_body(req));
@@ -232,7 +267,7 @@ void add_tts_routes(ServerContext& ctx) {
       tts.reference_id.reset();
       res.set_header("X-Fishtts-Voice", "default");
     }
-    answer_tts(ctx, std::move(tts), res);
+    answer_tts(ctx, std::move(tts), req, res);
   }));
 }
 

@@ -173,8 +173,9 @@ void Server::run() { listener_->run(); }
 
 void Server::stop() {
   if (!context_) return;
-  context_->queue.shutdown();  // waiting requests get 503, a running synthesis finishes
-  listener_->stop();
+  listener_->stop();  // no new connections; idle ones close
+  // Waiting requests get 503; the running synthesis may finish within the grace period, then it is cancelled.
+  context_->queue.shutdown(context_->options.shutdown_grace);
 }
 
 }  // namespace fishtts::server

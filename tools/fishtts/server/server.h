@@ -4,6 +4,7 @@
 // a bounded queue, and every failure becomes a JSON error {statusCode, message, error}; nothing throws out of it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -25,6 +26,11 @@ struct ServerOptions {
   double max_reference_seconds = 60.0;   // per uploaded reference / vqgan audio
   double max_request_audio_seconds = 300.0;  // all uploaded audio of one request together
   int max_decode_frames = 12920;         // /v1/vqgan/decode, all items together (10 min at 21.5 frames/s)
+  int max_request_frames = 32768;        // generated per synthesis (~25 min of audio); more ends it with 422
+  double max_request_seconds = 1800.0;   // wall clock per synthesis on the worker; longer ends it with 503
+  std::size_t max_stream_chunks = 16;    // audio chunks buffered for a slow reader before the worker waits
+  std::size_t max_references = 1000;     // stored reference voices; adding one more is a 507
+  std::chrono::milliseconds shutdown_grace{10'000};  // stop(): the running synthesis may finish for this long
   std::filesystem::path references_dir;  // empty = ReferenceStore::default_root()
   int stream_first_chunk_frames = 4;     // streaming: small first chunk (audio starts early), then
   int stream_chunk_frames = 8;           // ~0.37 s chunks
