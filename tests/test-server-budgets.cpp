@@ -45,7 +45,7 @@ TEST(ServerBudgets, AWholeFileRequestIsCancelledWhenItsClientLeaves) {
   {
     RawConnection raw(server.port());
     const std::string body = kLongRequest.dump();
-    raw.send("POST /v1/tts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+    raw.send("POST /v1/tts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " +
              std::to_string(body.size()) + "\r\n\r\n" + body);
     ASSERT_TRUE(wait_for_metric(c, "fishtts_worker_busy 1\n", 10s));
   }  // hangs up without reading

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/raw_connection.h"
+#include "origin_check.h"
 #include "support/test_server.h"
 
 namespace {
@@ -57,12 +58,12 @@ fishtts::server::ServerOptions small_limits() {
 TEST(ServerHttp, ChunkedBodiesAreJoinedAndCountTowardTheLimit) {
   TestServer server(small_limits());
   const std::string body = kTtsBody;
-  const std::string ok = exchange(server.port(), "POST /v1/tts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+  const std::string ok = exchange(server.port(), "POST /v1/tts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                                  "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
                                                      chunk(body.substr(0, 5)) + chunk(body.substr(5)) + "0\r\n\r\n");
   EXPECT_EQ(status_of_answer(ok), 200) << ok.substr(0, 300);
 
-  std::string big = "POST /v1/tts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string big = "POST /v1/tts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 3; ++i) big += chunk(std::string(2000, ' '));  // 6000 bytes in 3 chunks
   big += "0\r\n\r\n";
   const std::string refused = exchange(server.port(), big);
@@ -75,7 +76,7 @@ TEST(ServerHttp, ALyingContentLengthIs413AtOnce) {
   TestServer server(small_limits());
   const auto start = Clock::now();
   const std::string answer = exchange(
-      server.port(), "POST /v1/tts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000000000000\r\n\r\n{");
+      server.port(), "POST /v1/tts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000000000000000\r\n\r\n{");
   EXPECT_EQ(status_of_answer(answer), 413) << answer.substr(0, 300);
   EXPECT_LT(Clock::now() - start, 1500ms);  // no waiting for a petabyte
 }
@@ -83,7 +84,7 @@ TEST(ServerHttp, ALyingContentLengthIs413AtOnce) {
 TEST(ServerHttp, CompressedBodiesAre415) {
   TestServer server(small_limits());
   const std::string answer =
-      exchange(server.port(), "POST /v1/tts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+      exchange(server.port(), "POST /v1/tts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
                               "Content-Length: 4\r\n\r\nabcd");
   EXPECT_EQ(status_of_answer(answer), 415) << answer.substr(0, 300);
   EXPECT_NE(answer.find("uncompressed"), std::string::npos);
@@ -91,7 +92,7 @@ TEST(ServerHttp, CompressedBodiesAre415) {
 
 TEST(ServerHttp, TooManyOrTooLargeHeadersAre431) {
   TestServer server(small_limits());
-  std::string many = "GET /v1/health HTTP/1.1\r\nHost: x\r\n";
+  std::string many = "GET /v1/health HTTP/1.1\r\nHost: localhost\r\n";
   for (int i = 0; i < 150; ++i) many += "X-" + std::to_string(i) + ": y\r\n";
   const std::string a = exchange(server.port(), many + "\r\n");
   EXPECT_EQ(status_of_answer(a), 431) << a.substr(0, 300);
@@ -99,7 +100,7 @@ TEST(ServerHttp, TooManyOrTooLargeHeadersAre431) {
 
   // 200,000 headers: refused once the head passes 16 KiB, whatever follows.
   RawConnection flood(server.port());
-  flood.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n");
+  flood.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\n");
   std::string block;
   for (int i = 0; i < 2000; ++i) block += "X-Flood: y\r\n";
   for (int i = 0; i < 100 && flood.send(block); ++i) {
@@ -114,7 +115,7 @@ TEST(ServerHttp, SlowHeadsAreCutAtTheDeadlineAndDoNotBlockOthers) {
   std::vector<std::unique_ptr<RawConnection>> slow;
   for (int i = 0; i < 12; ++i) {
     slow.push_back(std::make_unique<RawConnection>(server.port()));
-    slow.back()->send("POST /v1/tts HTTP/1.1\r\nHost: x\r\n");  // and never the rest
+    slow.back()->send("POST /v1/tts HTTP/1.1\r\nHost: localhost\r\n");  // and never the rest
   }
   EXPECT_TRUE(health_answers_within(server, 1s));
   const auto start = Clock::now();
@@ -126,7 +127,7 @@ TEST(ServerHttp, SlowHeadsAreCutAtTheDeadlineAndDoNotBlockOthers) {
   EXPECT_LT(Clock::now() - start, 2s);  // the 600 ms head deadline, not a 30 s read timeout
   // A body that stops arriving is cut too.
   const std::string stalled = exchange(
-      server.port(), "POST /v1/tts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"te");
+      server.port(), "POST /v1/tts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"te");
   EXPECT_EQ(status_of_answer(stalled), 408) << stalled.substr(0, 200);
 }
 
@@ -138,7 +139,7 @@ TEST(ServerHttp, OneConnectionOverTheLimitGets503) {
   std::vector<std::unique_ptr<RawConnection>> idle;
   for (int i = 0; i < 6; ++i) idle.push_back(std::make_unique<RawConnection>(server.port()));
   std::this_thread::sleep_for(200ms);  // all six admitted
-  const std::string answer = exchange(server.port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n", 3s);
+  const std::string answer = exchange(server.port(), "GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n", 3s);
   EXPECT_EQ(status_of_answer(answer), 503) << answer.substr(0, 300);
   EXPECT_NE(answer.find("too many connections"), std::string::npos);
   idle.clear();
@@ -149,7 +150,7 @@ TEST(ServerHttp, OneConnectionOverTheLimitGets503) {
 TEST(ServerHttp, APostWithoutBodyIsAnsweredAtOnce) {
   TestServer server(small_limits());
   const auto start = Clock::now();
-  const std::string answer = exchange(server.port(), "POST /v1/tts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string answer = exchange(server.port(), "POST /v1/tts HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of_answer(answer), 415) << answer.substr(0, 300);  // no Content-Type: nothing to parse
   EXPECT_LT(Clock::now() - start, 1s);
 }
@@ -158,12 +159,12 @@ TEST(ServerHttp, KeepAliveServesSeveralRequestsAndStopClosesIdleConnections) {
   auto server = std::make_unique<TestServer>(small_limits());
   RawConnection c(server->port());
   for (int i = 0; i < 3; ++i) {
-    c.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n");
     const std::string answer = c.read(2s, "\"ok\"");
     EXPECT_EQ(status_of_answer(answer), 200) << i << ": " << answer.substr(0, 200);
   }
   RawConnection idle(server->port());
-  idle.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  idle.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n");
   idle.read(2s, "\"ok\"");
   const auto start = Clock::now();
   server.reset();  // stop with two idle keep-alive connections open
@@ -172,12 +173,55 @@ TEST(ServerHttp, KeepAliveServesSeveralRequestsAndStopClosesIdleConnections) {
 
 TEST(ServerHttp, MalformedRequestLinesAre400) {
   TestServer server(small_limits());
-  for (const std::string& bad : {std::string("NOT HTTP\r\n\r\n"), std::string("GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n"),
-                                 std::string("GET http://evil/ HTTP/1.1\r\nHost: x\r\n\r\n")}) {
+  for (const std::string& bad : {std::string("NOT HTTP\r\n\r\n"), std::string("GET /%zz HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+                                 std::string("GET http://evil/ HTTP/1.1\r\nHost: localhost\r\n\r\n")}) {
     const std::string answer = exchange(server.port(), bad);
     EXPECT_EQ(status_of_answer(answer), 400) << bad << " -> " << answer.substr(0, 200);
   }
   EXPECT_TRUE(health_answers_within(server, 1s));
+}
+
+TEST(ServerHttp, LoopbackHostsAreRecognised) {
+  using fishtts::server::is_loopback_host;
+  for (const char* yes : {"localhost", "LOCALHOST:8080", "app.localhost", "127.0.0.1", "127.1.2.3:80", "[::1]:9", "::1"}) {
+    EXPECT_TRUE(is_loopback_host(yes)) << yes;
+  }
+  for (const char* no : {"evil.example", "127.0.0.1.evil.example", "localhost.evil.example", "10.0.0.1", "[::2]", ""}) {
+    EXPECT_FALSE(is_loopback_host(no)) << no;
+  }
+}
+
+// Without a key, a web page on another origin (or a rebound DNS name) cannot use the server.
+TEST(ServerHttp, WithoutAKeyOtherOriginsAndReboundHostsAre403) {
+  fishtts::server::ServerOptions o;
+  o.allowed_origins = {"https://app.example"};
+  TestServer server(o);
+  const std::string port = std::to_string(server.port());
+  const auto status = [&](const std::string& path, const std::string& headers) {
+    const std::string answer =
+        exchange(server.port(), "GET " + path + " HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n");
+    return std::make_pair(status_of_answer(answer), answer);
+  };
+  const std::string list = "/v1/references/list?format=json";
+  EXPECT_EQ(status(list, "Host: 127.0.0.1:" + port + "\r\n").first, 200);
+  EXPECT_EQ(status(list, "Host: localhost:" + port + "\r\nOrigin: http://localhost:" + port + "\r\n").first, 200);
+  EXPECT_EQ(status(list, "Host: [::1]:" + port + "\r\n").first, 200);
+  const auto evil = status(list, "Host: 127.0.0.1:" + port + "\r\nOrigin: https://evil.example\r\n");
+  EXPECT_EQ(evil.first, 403);
+  EXPECT_NE(evil.second.find("--allowed-origin"), std::string::npos) << evil.second;
+  const auto rebound = status(list, "Host: evil.example:" + port + "\r\n");
+  EXPECT_EQ(rebound.first, 403);
+  EXPECT_NE(rebound.second.find("loopback"), std::string::npos) << rebound.second;
+  EXPECT_EQ(status(list, "Host: app.example\r\nOrigin: https://app.example\r\n").first, 200);  // --allowed-origin
+  EXPECT_EQ(status("/v1/health", "Host: evil.example\r\n").first, 200);  // health checks stay open
+
+  fishtts::server::ServerOptions keyed;
+  keyed.api_key = "k";
+  TestServer with_key(keyed);
+  const std::string answer = exchange(with_key.port(), "GET " + list + " HTTP/1.1\r\nHost: evil.example\r\n"
+                                                       "Origin: https://evil.example\r\nAuthorization: Bearer k\r\n"
+                                                       "Connection: close\r\n\r\n");
+  EXPECT_EQ(status_of_answer(answer), 200) << answer.substr(0, 200);  // with a key, the key decides
 }
 
 }  // namespace

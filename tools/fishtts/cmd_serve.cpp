@@ -128,6 +128,9 @@ void add_serve_command(CLI::App& app) {
                   ->envname("FISHTTS_API_KEY");
   cmd->add_option("--api-key-file", opt->api_key_file, "Read the API key from this file (not visible in ps)")
       ->excludes(key);
+  cmd->add_option("--allowed-origin", opt->server.allowed_origins,
+                  "Without --api-key, a web origin (e.g. http://my-app:3000) that may call the server besides "
+                  "loopback ones; repeatable");
   cmd->add_option("--max-text-length", opt->server.max_text_length, "Longest text in characters (default 20000; 0 = unlimited)");
   cmd->add_option("--max-queue", opt->server.max_queue, "Requests that may wait for the worker; more get 503")
       ->check(CLI::Range(1, 1024));

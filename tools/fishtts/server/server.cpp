@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "common/error.h"
 #include "http_error.h"
+#include "origin_check.h"
 #include "request_body.h"
 #include "server_context.h"
 
@@ -102,7 +103,13 @@ void dispatch(ServerContext& ctx, const HttpRequest& req, HttpResponse& res) {
   const bool open = ctx.options.api_key.empty() || req.path == "/v1/health" || is_page_path(req.path);
   const HttpHandler* handler = nullptr;
   std::string allowed;
-  if (!open && !bearer_matches(req.header("Authorization"), ctx.options.api_key)) {
+  const std::optional<std::string> cross_origin =
+      ctx.options.api_key.empty() && req.path != "/v1/health"
+          ? cross_origin_refusal(req, ctx.options.host, ctx.options.allowed_origins)
+          : std::nullopt;
+  if (cross_origin) {
+    send_error(res, 403, *cross_origin);
+  } else if (!open && !bearer_matches(req.header("Authorization"), ctx.options.api_key)) {
     res.set_header("WWW-Authenticate", "Bearer");
     send_error(res, 401, "missing or wrong API key: send 'Authorization: Bearer <key>'");
   } else {

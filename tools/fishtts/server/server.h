@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/http_limits.h"
 #include "http/http_listener.h"
@@ -20,6 +21,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                       // 0 = any free port (bind() returns it)
   std::string api_key;                   // empty = no authentication
+  std::vector<std::string> allowed_origins;  // without a key: web origins besides loopback ones ("*" = any)
   std::size_t max_text_length = 20000;   // characters (code points); 0 = unlimited (upstream's default)
   std::size_t max_queue = 4;             // requests waiting for the worker beyond the running one
   HttpLimits http;                       // body, head and connection limits, deadlines
