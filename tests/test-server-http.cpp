@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/raw_connection.h"
@@ -145,6 +146,26 @@ TEST(ServerHttp, OneConnectionOverTheLimitGets503) {
   idle.clear();
   std::this_thread::sleep_for(200ms);
   EXPECT_TRUE(health_answers_within(server, 1s));
+}
+
+TEST(ServerHttp, BodiesOfAllConnectionsShareOneBudget) {
+  fishtts::server::ServerOptions o = small_limits();
+  o.http.body_idle_timeout = 3s;
+  o.http.max_body_bytes_in_flight = 6000;
+  TestServer server(o);
+  const std::string head = "POST /v1/tts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 4000\r\nConnection: close\r\n\r\n";
+  RawConnection first(server.port());
+  first.send(head + "{\"te");  // holds 4000 bytes of the budget while its body arrives
+  std::this_thread::sleep_for(200ms);
+  const std::string second = exchange(server.port(), head + std::string(4000, ' '));
+  EXPECT_EQ(status_of_answer(second), 503) << second.substr(0, 300);
+  EXPECT_NE(second.find("too many request bodies"), std::string::npos);
+  first.send("xt\":\"hi\",\"max_new_tokens\":2}" + std::string(4000 - 32, ' '));
+  const std::string answer = first.read(10s);
+  EXPECT_EQ(status_of_answer(answer), 200) << answer.substr(0, 300);  // the budget is shared, not lost
+  const std::string third = exchange(server.port(), head + R"({"text":"hi","max_new_tokens":2})" + std::string(4000 - 32, ' '));
+  EXPECT_EQ(status_of_answer(third), 200) << third.substr(0, 300);  // and given back
 }
 
 TEST(ServerHttp, APostWithoutBodyIsAnsweredAtOnce) {

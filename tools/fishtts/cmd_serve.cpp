@@ -1,5 +1,6 @@
 // `fishtts serve`: the HTTP API (tools/fishtts/server/). Loads the model once, binds, serves until SIGINT or
 // SIGTERM, then stops accepting, lets the running synthesis finish and answers waiting ones with 503.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -75,6 +76,9 @@ void warm_up(const std::shared_ptr<const pipeline::Engine>& engine, Progress& pr
 }
 
 void run(ServeOptions& opt) {
+  // Many connection threads, each with its own glibc arena, would each keep the high-water mark of the largest
+  // answer it built (measured: +75 MB between a third and the end of a 30 s hostile load, stable with 2 arenas).
+  ::mallopt(M_ARENA_MAX, 2);
   split_listen(opt.listen, opt.server);
   opt.server.http.max_body_bytes = opt.max_body_mb << 20;
   const auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<long long>(seconds * 1000)); };

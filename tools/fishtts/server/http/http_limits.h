@@ -11,6 +11,9 @@ struct HttpLimits {
   std::size_t max_header_bytes = 16u << 10;  // request line and all header fields together: more is a 431
   std::size_t max_header_fields = 100;       // more is a 431
   std::size_t max_connections = 32;          // open at once; one more gets a 503 and is closed
+  // Request bodies of all connections together while they arrive and are handled: one more byte is a 503, so
+  // 32 connections cannot hold 32 x max_body_bytes.
+  std::size_t max_body_bytes_in_flight = 256u << 20;
   // From the connection's start (or the previous answer) to the end of the request head: a deadline, not an idle
   // timer, so a client trickling bytes cannot hold a connection.
   std::chrono::milliseconds head_timeout{10'000};

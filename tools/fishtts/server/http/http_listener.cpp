@@ -1,5 +1,6 @@
 #include "http/http_listener.h"
 
+#include <malloc.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -37,6 +38,51 @@ constexpr milliseconds kRefuseTimeout{2'000};
 constexpr milliseconds kLingerTime{1'000};
 constexpr std::size_t kLingerBytes = 4u << 20;
 
+// Request bodies and answers at least this large give their memory back to the system once done (glibc keeps
+// freed memory in per-thread arenas, so large messages on many connection threads would otherwise stay resident).
+constexpr std::size_t kTrimAfterBodyBytes = 1u << 20;
+
+// The bytes of request bodies all connections hold; a reservation is returned when its request is done.
+class BodyBudget {
+ public:
+  explicit BodyBudget(std::size_t limit) : limit_(limit) {}
+  bool reserve(std::size_t bytes) {
+    std::size_t held = held_.load();
+    do {
+      if (bytes > limit_ - std::min(held, limit_)) return false;
+    } while (!held_.compare_exchange_weak(held, held + bytes));
+    return true;
+  }
+  void release(std::size_t bytes) { held_ -= bytes; }
+
+ private:
+  const std::size_t limit_;
+  std::atomic<std::size_t> held_{0};
+};
+
+// What one request holds of the budget, given back when it ends.
+class BodyReservation {
+ public:
+  explicit BodyReservation(BodyBudget& budget) : budget_(budget) {}
+  ~BodyReservation() {
+    budget_.release(held_);
+    if (held_ >= kTrimAfterBodyBytes) ::malloc_trim(0);
+  }
+  BodyReservation(const BodyReservation&) = delete;
+  BodyReservation& operator=(const BodyReservation&) = delete;
+  // Grows the reservation to `bytes`; false when the budget has no room.
+  bool grow_to(std::size_t bytes) {
+    if (bytes <= held_) return true;
+    if (!budget_.reserve(bytes - held_)) return false;
+    held_ = bytes;
+    return true;
+  }
+
+ private:
+  BodyBudget& budget_;
+  std::size_t held_ = 0;
+};
+
 bool is_http_error(const beast::error_code& ec) { return ec.category() == http::make_error_code(http::error::end_of_stream).category(); }
 
 // One client connection, served on its own thread with its own io_context: every read and write is an async
@@ -44,7 +90,8 @@ bool is_http_error(const beast::error_code& ec) { return ec.category() == http::
 // so a 408 can still be sent).
 class Connection {
  public:
-  Connection(tcp::socket socket, const HttpLimits& limits) : socket_(ioc_), limits_(limits) {
+  Connection(tcp::socket socket, const HttpLimits& limits, BodyBudget& bodies)
+      : socket_(ioc_), limits_(limits), bodies_(bodies) {
     beast::error_code ec;
     const tcp::endpoint remote = socket.remote_endpoint(ec);
     if (!ec) remote_address_ = remote.address().to_string();
@@ -202,6 +249,17 @@ class Connection {
         return false;
       }
     }
+    // A body's bytes count against all connections' budget: its Content-Length at once, a chunked one as it grows.
+    BodyReservation reservation(bodies_);
+    const auto over_budget = [&] {
+      refuse(503, "the server is receiving too many request bodies at once (" +
+                      std::to_string(limits_.max_body_bytes_in_flight >> 20) + " MiB); retry later",
+             &req, error_body);
+      return false;
+    };
+    if (parser.content_length() && !reservation.grow_to(static_cast<std::size_t>(*parser.content_length()))) {
+      return over_budget();
+    }
     const auto body_deadline = Clock::now() + limits_.body_timeout;
     while (!parser.is_done()) {
       const auto left = std::chrono::duration_cast<milliseconds>(body_deadline - Clock::now());
@@ -226,6 +284,7 @@ class Connection {
         return false;
       }
       if (ec) return false;  // the client left
+      if (!reservation.grow_to(parser.get().body().capacity())) return over_budget();
     }
     req.body = parser.release().body();
 
@@ -238,7 +297,13 @@ class Connection {
       error_body(500, "internal error", &req, res);
     }
     const bool keep_alive = parser.keep_alive() && !stopping && !beast::iequals(res.header("Connection"), "close");
-    return write(res, req.method == "HEAD", keep_alive) && keep_alive;
+    const bool large_answer = res.body.size() >= kTrimAfterBodyBytes;
+    const bool written = write(res, req.method == "HEAD", keep_alive);
+    if (large_answer) {
+      res = HttpResponse{};
+      ::malloc_trim(0);
+    }
+    return written && keep_alive;
   }
 
   template <class Message>
@@ -301,6 +366,7 @@ class Connection {
   tcp::socket socket_;
   beast::flat_buffer buffer_;
   const HttpLimits& limits_;
+  BodyBudget& bodies_;
   std::string remote_address_;
   std::atomic<bool> idle_{false};
 };
@@ -330,7 +396,7 @@ struct HttpListener::Impl {
     std::lock_guard<std::mutex> lock(mutex);
     const bool over = live.size() >= limits.max_connections;
     if (over && refusing >= kMaxRefusing) return;  // the socket closes here
-    auto connection = std::make_shared<Connection>(std::move(socket), limits);
+    auto connection = std::make_shared<Connection>(std::move(socket), limits, bodies);
     if (over) {
       ++refusing;
       std::thread([this, connection] {
@@ -356,6 +422,7 @@ struct HttpListener::Impl {
   }
 
   HttpLimits limits;
+  BodyBudget bodies{limits.max_body_bytes_in_flight};
   HttpHandler handler;
   ErrorBody error_body;
   net::io_context ioc{1};
