@@ -100,6 +100,24 @@ TEST(ServerRequests, BodiesDecodeByContentType) {
   EXPECT_EQ(status_of([] { parse_request_body("application/json", std::string(100000, '[')); }), 400);
 }
 
+TEST(ServerRequests, BodiesOfTooManyValuesAre400) {
+  std::string many = "{\"codes\":[";
+  for (std::size_t i = 0; i <= kMaxBodyValues; ++i) many += i ? ",0" : "0";
+  many += "]}";
+  try {
+    parse_request_body("application/json", many);
+    ADD_FAILURE() << "accepted";
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_NE(std::string(e.what()).find("values"), std::string::npos) << e.what();
+  }
+  const std::vector<std::uint8_t> packed = json::to_msgpack(json{{"codes", std::vector<int>(kMaxBodyValues, 0)}});
+  EXPECT_EQ(status_of([&] { parse_request_body("application/msgpack", std::string(packed.begin(), packed.end())); }), 400);
+  // The largest real body, /v1/vqgan/decode's 12,920 x 10 codes, is far within.
+  const json decode = {{"codes", std::vector<std::vector<int>>(10, std::vector<int>(12920, 1))}};
+  EXPECT_EQ(status_of([&] { parse_request_body("application/json", decode.dump()); }), 0);
+}
+
 TEST(ServerRequests, MalformedFormsAre400NamingTheProblem) {
   const auto message_of = [](const std::string& type, const std::string& body) {
     try {

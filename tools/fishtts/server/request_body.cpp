@@ -7,18 +7,20 @@
 namespace fishtts::server {
 namespace {
 
-// Counts nesting while nlohmann reads msgpack, stopping at the limit before the tree is built (a body nested
-// a million levels deep crashed the server when the tree was converted or destroyed).
-class DepthCheck : public nlohmann::json_sax<nlohmann::json> {
+// Counts nesting and values while nlohmann reads msgpack, stopping at a limit before the tree is built (a body
+// nested a million levels deep crashed the server when the tree was converted or destroyed, and a tree of tiny
+// values costs up to 65 times the body's size).
+class ShapeCheck : public nlohmann::json_sax<nlohmann::json> {
  public:
   bool too_deep = false;
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
+  bool too_many = false;
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
   bool start_object(std::size_t) override { return enter(); }
   bool key(string_t&) override { return true; }
   bool end_object() override { return leave(); }
@@ -28,9 +30,14 @@ class DepthCheck : public nlohmann::json_sax<nlohmann::json> {
 
  private:
   int depth_ = 0;
+  std::size_t values_ = 0;
+  bool value() {
+    if (++values_ > kMaxBodyValues) too_many = true;
+    return !too_many;
+  }
   bool enter() {
     if (++depth_ > kMaxBodyDepth) too_deep = true;
-    return !too_deep;
+    return !too_deep && value();
   }
   bool leave() {
     --depth_;
@@ -40,6 +47,10 @@ class DepthCheck : public nlohmann::json_sax<nlohmann::json> {
 
 [[noreturn]] void throw_too_deep() {
   throw HttpError(400, "the body nests arrays/objects more than " + std::to_string(kMaxBodyDepth) + " levels deep");
+}
+
+[[noreturn]] void throw_too_many() {
+  throw HttpError(400, "the body holds more than " + std::to_string(kMaxBodyValues) + " values");
 }
 
 nlohmann::json form_value(const FormPart& part) {
@@ -82,17 +93,24 @@ RequestBody parse_request_body(std::string_view content_type, std::string_view b
   if (type == "application/json") {
     out.encoding = BodyEncoding::kJson;
     // nlohmann's parser callback gives each value's depth; throwing stops the parse at the limit.
-    const nlohmann::json::parser_callback_t limit = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    std::size_t values = 0;
+    const nlohmann::json::parser_callback_t limit = [&values](int depth, nlohmann::json::parse_event_t event,
+                                                              nlohmann::json&) {
       if (depth > kMaxBodyDepth) throw_too_deep();
+      if (event != nlohmann::json::parse_event_t::key && event != nlohmann::json::parse_event_t::object_end &&
+          event != nlohmann::json::parse_event_t::array_end && ++values > kMaxBodyValues) {
+        throw_too_many();
+      }
       return true;
     };
     out.value = nlohmann::json::parse(body.begin(), body.end(), limit, false);
     if (out.value.is_discarded()) throw HttpError(400, "the body is not valid JSON");
   } else if (type == "application/msgpack" || type == "application/x-msgpack") {
     out.encoding = BodyEncoding::kMsgpack;
-    DepthCheck check;
+    ShapeCheck check;
     nlohmann::json::sax_parse(body.begin(), body.end(), &check, nlohmann::json::input_format_t::msgpack, true);
     if (check.too_deep) throw_too_deep();
+    if (check.too_many) throw_too_many();
     out.value = nlohmann::json::from_msgpack(body.begin(), body.end(), true, false);
     if (out.value.is_discarded()) throw HttpError(400, "the body is not valid msgpack");
   } else if (type == "multipart/form-data") {
