@@ -1,0 +1,14 @@
+// The encoders behind make_stream_encoder(), one per library, each at the rate it is given. Internal to src/audio.
+#pragma once
+
+#include <memory>
+
+#include "audio/stream_encoder.h"
+
+namespace fishtts::audio::detail {
+
+// wav, wav-float, flac, mp3, opus, pcm through libsndfile.
+int sndfile_format(AudioFormat format);
+std::unique_ptr<StreamEncoder> make_sndfile_encoder(AudioFormat format, int sample_rate);
+
+}  // namespace fishtts::audio::detail
