@@ -53,6 +53,7 @@ AudioFormat audio_format_for_path(const std::filesystem::path& path) {
 bool can_encode(AudioFormat format, int sample_rate) {
   SF_INFO info{};
   info.samplerate = sample_rate > 0 ? sample_rate : format == AudioFormat::kOpus ? 48000 : 44100;
+  if (format == AudioFormat::kMp3) return detail::can_encode_mp3(info.samplerate);
   info.channels = 1;
   info.format = detail::sndfile_format(format);
   return sf_format_check(&info) == SF_TRUE;

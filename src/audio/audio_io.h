@@ -29,7 +29,7 @@ enum class AudioFormat {
   kWav,       // 16-bit PCM WAV (upstream's output)
   kWavFloat,  // 32-bit float WAV (no quantisation, for comparisons)
   kFlac,      // 16-bit FLAC
-  kMp3,       // MPEG layer III (libsndfile >= 1.1 built with LAME)
+  kMp3,       // MPEG layer III, constant bitrate (LAME's default for mono: 64 kb/s), no Xing tag
   kPcm,       // headerless s16le
   kOpus,      // Ogg Opus (libsndfile >= 1.1), always at an Opus rate: 48 kHz unless told 8/12/16/24
 };
@@ -41,8 +41,8 @@ AudioFormat parse_audio_format(const std::string& name);
 const char* audio_format_name(AudioFormat format);
 // From a file name's extension (.wav, .flac, .mp3, .opus/.ogg, .pcm/.raw); throws kInvalidArgument for others.
 AudioFormat audio_format_for_path(const std::filesystem::path& path);
-// Whether this machine's libraries can write the format at that rate (0: at a rate the format takes; mp3 and
-// opus need libsndfile >= 1.1).
+// Whether this machine's libraries can write the format at that rate (0: at a rate the format takes; opus needs
+// libsndfile >= 1.1; mp3 takes the MPEG rates, 8-48 kHz).
 bool can_encode(AudioFormat format, int sample_rate = 0);
 
 // Samples are clipped to [-1, 1] on conversion to integers (libsndfile's clipping mode, as python-soundfile

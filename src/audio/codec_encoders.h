@@ -7,8 +7,12 @@
 
 namespace fishtts::audio::detail {
 
-// wav, wav-float, flac, mp3, opus, pcm through libsndfile.
+// wav, wav-float, flac, opus, pcm through libsndfile.
 int sndfile_format(AudioFormat format);
 std::unique_ptr<StreamEncoder> make_sndfile_encoder(AudioFormat format, int sample_rate);
+
+// MP3 (constant bitrate, no Xing tag) through LAME.
+bool can_encode_mp3(int sample_rate);
+std::unique_ptr<StreamEncoder> make_mp3_encoder(int sample_rate);
 
 }  // namespace fishtts::audio::detail
