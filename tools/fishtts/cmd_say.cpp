@@ -53,9 +53,10 @@ void run(const SayOptions& opt) {
                                                  " times but --reference-text " +
                                                  std::to_string(opt.reference_text.size()) + " times; give them in pairs");
   }
-  const audio::AudioFormat format = opt.output == "-" ? audio::AudioFormat::kPcm
-                                    : opt.format.empty() ? audio::audio_format_for_path(opt.output)
-                                                         : audio::parse_audio_format(opt.format);
+  // stdout has no extension: raw s16le unless --format says otherwise.
+  const audio::AudioFormat format = !opt.format.empty() ? audio::parse_audio_format(opt.format)
+                                    : opt.output == "-"  ? audio::AudioFormat::kPcm
+                                                         : audio::audio_format_for_path(opt.output);
 
   auto engine = pipeline::Engine::create(opt.model.engine_params(), [&](const std::string& l) { progress.line(l); });
   const pipeline::EngineLoadInfo& load = engine->load_info();
@@ -131,9 +132,19 @@ void add_say_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("say", "Speak a text: text (+ reference voices) to audio");
   cmd->add_option("text", opt->text, "Text to speak (- reads stdin)");
   cmd->add_option("--text-file", opt->text_file, "Read the text from a file");
-  cmd->add_option("-o,--output", opt->output, "Audio file to write (.wav, .flac, .mp3; - = raw s16le on stdout)");
-  cmd->add_option("--format", opt->format, "Output format instead of the extension's")
-      ->check(CLI::IsMember({"wav", "wav-float", "flac", "mp3", "pcm"}));
+  cmd->add_option("-o,--output", opt->output,
+                  "Audio file to write (.wav, .flac, .mp3, .opus/.ogg, .pcm; - = stdout, raw s16le unless --format)");
+  cmd->add_option("--format", opt->format, "Output format instead of the extension's: wav, wav-float, flac, mp3, opus, pcm")
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            try {
+              audio::parse_audio_format(name);
+              return {};
+            } catch (const Error& e) {
+              return e.what();
+            }
+          },
+          "FORMAT"));
   cmd->add_option("--reference", opt->reference_audio, "Reference voice audio (repeatable, paired with --reference-text)")
       ->allow_extra_args(false)
       ->take_all();
