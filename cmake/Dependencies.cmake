@@ -7,6 +7,7 @@ pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)     # torch.save zip
 pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)     # audio file I/O
 pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)           # resampling to 44.1 kHz
 pkg_check_modules(LAME REQUIRED IMPORTED_TARGET lame)           # mp3 streams without a Xing tag (src/audio)
+pkg_check_modules(SOUNDTOUCH REQUIRED IMPORTED_TARGET soundtouch) # speed keeping pitch (WSOLA)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # `fishtts serve` (its cflags pick the .so's ABI)
 find_package(ZLIB REQUIRED)                                     # crc32 of zip records
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)                # base64, sha256

@@ -65,4 +65,22 @@ TEST_F(CliSayFormats, FormatFlagToStdoutAndABadFormatNamed) {
   EXPECT_NE(bad.err.find("unknown audio format 'vorbis'"), std::string::npos) << bad.err;
 }
 
+// --speed keeps the pitch and scales the duration, whole and streamed (to within 5%; SoundTouch pads and we trim).
+TEST_F(CliSayFormats, SpeedScalesTheDuration) {
+  for (double speed : {0.5, 2.0}) {
+    for (const char* mode : {"", "--stream"}) {
+      const fs::path out = dir_ / ("speed" + std::to_string(speed) + mode + ".wav");
+      auto r = say("-o '" + out.string() + "' --speed " + std::to_string(speed) + " " + mode);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      const auto d = decode_with_sndfile(bytes_of(out), ".wav");
+      EXPECT_EQ(d.rate, 44100);
+      EXPECT_NEAR(static_cast<double>(d.samples.size()) / 44100, kSeconds / speed, 0.05 * kSeconds / speed)
+          << speed << " " << mode;
+    }
+  }
+  auto bad = say("-o x.wav --speed 5");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--speed"), std::string::npos) << bad.err;
+}
+
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "audio/audio_io.h"
 #include "audio/audio_stream_writer.h"
+#include "audio/time_stretch.h"
 #include "commands.h"
 #include "common/error.h"
 #include "model_args.h"
@@ -32,6 +33,7 @@ struct SayOptions {
   std::filesystem::path output = "out.wav";
   std::string format;
   bool stream = false;
+  double speed = 1.0;
   std::size_t chunk_length = text::kDefaultChunkLength;
   bool no_chunking = false;
   std::filesystem::path metrics_json;
@@ -89,12 +91,13 @@ void run(const SayOptions& opt) {
   pipeline::Synthesis synthesis(engine, std::move(request));
   const int budget = opt.sampling.params.max_new_tokens;
   std::unique_ptr<audio::AudioStreamWriter> writer;
+  audio::TimeStretcher stretcher(engine->sample_rate(), opt.speed);
   std::vector<float> whole;
   pipeline::AudioChunk chunk;
   while (synthesis.next(chunk)) {
     if (opt.stream) {
       if (!writer) writer = std::make_unique<audio::AudioStreamWriter>(opt.output, engine->sample_rate(), format);
-      writer->write(chunk.samples);
+      writer->write(stretcher.process(chunk.samples));
     } else {
       whole.insert(whole.end(), chunk.samples.begin(), chunk.samples.end());
     }
@@ -104,11 +107,17 @@ void run(const SayOptions& opt) {
   }
   progress.finish();
   if (writer) {
+    writer->write(stretcher.flush());
     writer->close();
-  } else if (opt.output == "-") {
-    audio::AudioStreamWriter(opt.output, engine->sample_rate(), format).write(whole);
   } else {
-    audio::write_audio_file(opt.output, whole, engine->sample_rate(), format);
+    whole = audio::time_stretch(whole, engine->sample_rate(), opt.speed);
+    if (opt.output == "-") {
+      audio::AudioStreamWriter out(opt.output, engine->sample_rate(), format);
+      out.write(whole);
+      out.close();  // errors reported, not swallowed by the destructor
+    } else {
+      audio::write_audio_file(opt.output, whole, engine->sample_rate(), format);
+    }
   }
 
   const pipeline::SynthesisMetrics& m = synthesis.metrics();
@@ -155,6 +164,9 @@ void add_say_command(CLI::App& app) {
   cmd->add_option("--references-dir", opt->references_dir,
                   "Where stored voices live (default: $FISHTTS_REFERENCES_DIR, else <cache>/references)");
   cmd->add_flag("--stream", opt->stream, "Write the audio chunk by chunk while it is generated");
+  cmd->add_option("--speed", opt->speed, "Speak faster or slower, keeping the pitch (time-stretch, SoundTouch)")
+      ->check(CLI::Range(audio::kMinSpeed, audio::kMaxSpeed))
+      ->capture_default_str();
   cmd->add_option("--chunk-length", opt->chunk_length,
                   "Long text: generate it in chunks of at most this many characters, each with the previous one "
                   "as context (max-new-tokens and seed apply per chunk)")
