@@ -30,6 +30,7 @@ DEBIAN_PACKAGES=(
   libdnnl-dev ocl-icd-opencl-dev                              # oneDNN: bf16 codec convs (its CMake config wants OpenCL)
   libsndfile1-dev libsoxr-dev libmp3lame-dev                  # audio I/O, resampling, mp3 streams
   libsoundtouch-dev                                           # speed keeping pitch
+  libavcodec-dev libavformat-dev libavutil-dev                # aac (FFmpeg's native encoder, ADTS muxer)
   libcpp-httplib-dev libmsgpack-cxx-dev                       # HTTP server
   python3-torch python3-numpy                                 # test-only: torch.load checks of written checkpoints
   python3-cffi python3-numpy python3-soundfile               # the Python package (python/): cffi binding, arrays, audio files

@@ -8,12 +8,14 @@
 #include <iterator>
 
 #include "audio/audio_io.h"
+#include "support/aac_decode.h"
 #include "support/audio_analysis.h"
 #include "support/cli_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using fishtts::test::decode_aac;
 using fishtts::test::decode_with_sndfile;
 using fishtts::test::run_cli;
 
@@ -31,7 +33,7 @@ class CliSayFormats : public ::testing::Test {
 
   static fishtts::test::CliResult say(const std::string& extra) {
     return run_cli("say 'Hello world.' --cache-dir '" + (dir_ / "cache").string() +
-                   "' --greedy --max-new-tokens 12 --precision int4 --codec-precision fp32 -q " + extra);
+                   "' --greedy --max-new-tokens 12 --precision int4 --codec-precision fp32 " + extra);
   }
   static std::vector<std::uint8_t> bytes_of(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -50,6 +52,20 @@ TEST_F(CliSayFormats, OpusWholeAndStreamedAre48kHzOfTheRightLength) {
     const auto d = decode_with_sndfile(bytes_of(out), ".opus");
     EXPECT_EQ(d.rate, 48000) << mode;
     EXPECT_NEAR(static_cast<double>(d.samples.size()) / 48000, kSeconds, 0.03) << mode;
+  }
+}
+
+TEST_F(CliSayFormats, AacWholeAndStreamedDecodeWithFfmpeg) {
+  for (const char* mode : {"", "--stream"}) {
+    const fs::path out = dir_ / (std::string("out") + mode + ".aac");
+    auto r = say("-o '" + out.string() + "' " + mode);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("Qavg"), std::string::npos) << "FFmpeg's statistics on stderr: " << r.err;
+    const auto d = decode_aac(bytes_of(out));
+    EXPECT_EQ(d.rate, 44100) << mode;
+    // The encoder's 1024-sample priming and a padded last frame: up to 2048 more.
+    EXPECT_GE(d.samples.size(), 11u * 2048) << mode;
+    EXPECT_LE(d.samples.size(), 11u * 2048 + 2048) << mode;
   }
 }
 

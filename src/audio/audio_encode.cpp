@@ -14,7 +14,8 @@ namespace fishtts::audio {
 namespace {
 
 constexpr AudioFormat kAllFormats[] = {AudioFormat::kWav, AudioFormat::kWavFloat, AudioFormat::kFlac,
-                                       AudioFormat::kMp3, AudioFormat::kPcm,      AudioFormat::kOpus};
+                                       AudioFormat::kMp3, AudioFormat::kPcm,      AudioFormat::kOpus,
+                                       AudioFormat::kAac};
 
 }  // namespace
 
@@ -26,6 +27,7 @@ const char* audio_format_name(AudioFormat format) {
     case AudioFormat::kMp3: return "mp3";
     case AudioFormat::kPcm: return "pcm";
     case AudioFormat::kOpus: return "opus";
+    case AudioFormat::kAac: return "aac";
   }
   return "?";
 }
@@ -35,7 +37,7 @@ AudioFormat parse_audio_format(const std::string& name) {
     if (name == audio_format_name(f)) return f;
   }
   throw Error(ErrorCode::kInvalidArgument,
-              "unknown audio format '" + name + "' (expected one of: wav, wav-float, flac, mp3, pcm, opus)");
+              "unknown audio format '" + name + "' (expected one of: wav, wav-float, flac, mp3, pcm, opus, aac)");
 }
 
 AudioFormat audio_format_for_path(const std::filesystem::path& path) {
@@ -45,15 +47,17 @@ AudioFormat audio_format_for_path(const std::filesystem::path& path) {
   if (ext == ".flac") return AudioFormat::kFlac;
   if (ext == ".mp3") return AudioFormat::kMp3;
   if (ext == ".opus" || ext == ".ogg") return AudioFormat::kOpus;
+  if (ext == ".aac") return AudioFormat::kAac;
   if (ext == ".pcm" || ext == ".raw") return AudioFormat::kPcm;
   throw Error(ErrorCode::kInvalidArgument, path.string() + ": cannot tell the audio format from the extension '" +
-                                               ext + "' (use .wav, .flac, .mp3, .opus/.ogg or .pcm)");
+                                               ext + "' (use .wav, .flac, .mp3, .opus/.ogg, .aac or .pcm)");
 }
 
 bool can_encode(AudioFormat format, int sample_rate) {
   SF_INFO info{};
   info.samplerate = sample_rate > 0 ? sample_rate : format == AudioFormat::kOpus ? 48000 : 44100;
   if (format == AudioFormat::kMp3) return detail::can_encode_mp3(info.samplerate);
+  if (format == AudioFormat::kAac) return detail::can_encode_aac(info.samplerate);
   info.channels = 1;
   info.format = detail::sndfile_format(format);
   return sf_format_check(&info) == SF_TRUE;

@@ -1,5 +1,5 @@
 // Audio in and out: any file libsndfile reads (wav, flac, ogg/vorbis/opus, mp3, aiff, ...) to mono float at the
-// codec's rate, and float samples to wav (16-bit PCM or float), flac, mp3, Ogg Opus or raw s16le
+// codec's rate, and float samples to wav (16-bit PCM or float), flac, mp3, Ogg Opus, AAC (ADTS) or raw s16le
 // (stream_encoder.h encodes chunk by chunk).
 #pragma once
 
@@ -32,14 +32,15 @@ enum class AudioFormat {
   kMp3,       // MPEG layer III, constant bitrate (LAME's default for mono: 64 kb/s), no Xing tag
   kPcm,       // headerless s16le
   kOpus,      // Ogg Opus (libsndfile >= 1.1), always at an Opus rate: 48 kHz unless told 8/12/16/24
+  kAac,       // AAC-LC in ADTS frames (audio/aac), FFmpeg's native encoder, 64 kb/s
 };
 
 struct EncoderOptions;
 
-// "wav" | "wav-float" | "flac" | "mp3" | "pcm" | "opus"; throws kInvalidArgument listing the accepted names.
+// "wav" | "wav-float" | "flac" | "mp3" | "pcm" | "opus" | "aac"; throws kInvalidArgument listing the accepted names.
 AudioFormat parse_audio_format(const std::string& name);
 const char* audio_format_name(AudioFormat format);
-// From a file name's extension (.wav, .flac, .mp3, .opus/.ogg, .pcm/.raw); throws kInvalidArgument for others.
+// From a file name's extension (.wav, .flac, .mp3, .opus/.ogg, .aac, .pcm/.raw); throws kInvalidArgument for others.
 AudioFormat audio_format_for_path(const std::filesystem::path& path);
 // Whether this machine's libraries can write the format at that rate (0: at a rate the format takes; opus needs
 // libsndfile >= 1.1; mp3 takes the MPEG rates, 8-48 kHz).

@@ -15,4 +15,8 @@ std::unique_ptr<StreamEncoder> make_sndfile_encoder(AudioFormat format, int samp
 bool can_encode_mp3(int sample_rate);
 std::unique_ptr<StreamEncoder> make_mp3_encoder(int sample_rate);
 
+// AAC-LC in ADTS frames through FFmpeg (libavcodec's native encoder, libavformat's adts muxer).
+bool can_encode_aac(int sample_rate);
+std::unique_ptr<StreamEncoder> make_aac_encoder(int sample_rate);
+
 }  // namespace fishtts::audio::detail

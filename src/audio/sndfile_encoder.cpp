@@ -99,7 +99,8 @@ int sndfile_format(AudioFormat format) {
     case AudioFormat::kWav: return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
     case AudioFormat::kWavFloat: return SF_FORMAT_WAV | SF_FORMAT_FLOAT;
     case AudioFormat::kFlac: return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
-    case AudioFormat::kMp3: return 0;  // LAME's (mp3_encoder.cpp)
+    case AudioFormat::kMp3:  // LAME's (mp3_encoder.cpp)
+    case AudioFormat::kAac: return 0;  // FFmpeg's (aac_encoder.cpp)
     case AudioFormat::kOpus: return SF_FORMAT_OGG | SF_FORMAT_OPUS;
     case AudioFormat::kPcm: return SF_FORMAT_RAW | SF_FORMAT_PCM_16 | SF_ENDIAN_LITTLE;
   }

@@ -66,8 +66,9 @@ std::unique_ptr<StreamEncoder> make_stream_encoder(AudioFormat format, const Enc
     throw Error(ErrorCode::kUnsupported, std::string("this machine's libraries cannot write ") +
                                              audio_format_name(format) + " audio at " + std::to_string(rate) + " Hz");
   }
-  std::unique_ptr<StreamEncoder> encoder = format == AudioFormat::kMp3 ? detail::make_mp3_encoder(rate)
-                                                                      : detail::make_sndfile_encoder(format, rate);
+  std::unique_ptr<StreamEncoder> encoder = format == AudioFormat::kMp3   ? detail::make_mp3_encoder(rate)
+                                           : format == AudioFormat::kAac ? detail::make_aac_encoder(rate)
+                                                                         : detail::make_sndfile_encoder(format, rate);
   if (rate == options.input_rate) return encoder;
   return std::make_unique<ResamplingEncoder>(std::move(encoder), options.input_rate);
 }

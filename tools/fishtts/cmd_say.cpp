@@ -142,8 +142,8 @@ void add_say_command(CLI::App& app) {
   cmd->add_option("text", opt->text, "Text to speak (- reads stdin)");
   cmd->add_option("--text-file", opt->text_file, "Read the text from a file");
   cmd->add_option("-o,--output", opt->output,
-                  "Audio file to write (.wav, .flac, .mp3, .opus/.ogg, .pcm; - = stdout, raw s16le unless --format)");
-  cmd->add_option("--format", opt->format, "Output format instead of the extension's: wav, wav-float, flac, mp3, opus, pcm")
+                  "Audio file to write (.wav, .flac, .mp3, .opus/.ogg, .aac, .pcm; - = stdout, raw s16le unless --format)");
+  cmd->add_option("--format", opt->format, "Output format instead of the extension's: wav, wav-float, flac, mp3, opus, aac, pcm")
       ->check(CLI::Validator(
           [](std::string& name) -> std::string {
             try {
