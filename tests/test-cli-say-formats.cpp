@@ -76,6 +76,14 @@ TEST_F(CliSayFormats, FormatFlagToStdoutAndABadFormatNamed) {
   EXPECT_EQ(r.out.substr(0, 4), "OggS");
   EXPECT_NE(r.out.find("OpusHead"), std::string::npos);
 
+  // OpenAI's pcm: 24 kHz s16le.
+  auto pcm = say("--format pcm --sample-rate 24000 -o -");
+  ASSERT_EQ(pcm.exit_code, 0) << pcm.err;
+  EXPECT_NEAR(static_cast<double>(pcm.out.size()) / 2, kSeconds * 24000, 2.0);
+  auto bad_rate = say("--format opus --sample-rate 44100 -o -");
+  EXPECT_NE(bad_rate.exit_code, 0);
+  EXPECT_NE(bad_rate.err.find("opus takes only"), std::string::npos) << bad_rate.err;
+
   auto bad = say("--format vorbis -o -");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("unknown audio format 'vorbis'"), std::string::npos) << bad.err;

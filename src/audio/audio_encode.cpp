@@ -82,7 +82,15 @@ std::vector<std::uint8_t> encode_audio(std::span<const float> samples, int sampl
 
 void write_audio_file(const std::filesystem::path& path, std::span<const float> samples, int sample_rate,
                       AudioFormat format) {
-  std::vector<std::uint8_t> bytes = encode_audio(samples, sample_rate, format);
+  if (sample_rate <= 0) throw Error(ErrorCode::kInvalidArgument, "sample rate must be positive");
+  EncoderOptions options;
+  options.input_rate = sample_rate;
+  write_audio_file(path, samples, format, options);
+}
+
+void write_audio_file(const std::filesystem::path& path, std::span<const float> samples, AudioFormat format,
+                      const EncoderOptions& options) {
+  std::vector<std::uint8_t> bytes = encode_audio(samples, format, options);
   std::filesystem::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
   {

@@ -55,6 +55,8 @@ std::vector<std::uint8_t> encode_audio(std::span<const float> samples, AudioForm
 // Writes atomically: a temporary file in the same folder, then rename, so a crash never leaves half a file.
 void write_audio_file(const std::filesystem::path& path, std::span<const float> samples, int sample_rate,
                       AudioFormat format);
+void write_audio_file(const std::filesystem::path& path, std::span<const float> samples, AudioFormat format,
+                      const EncoderOptions& options);
 
 // Band-limited resampling with soxr (high quality).
 std::vector<float> resample(std::span<const float> samples, double from_rate, double to_rate);

@@ -7,6 +7,7 @@
 
 #include "audio/audio_io.h"
 #include "audio/audio_stream_writer.h"
+#include "audio/stream_encoder.h"
 #include "audio/time_stretch.h"
 #include "commands.h"
 #include "common/error.h"
@@ -34,6 +35,7 @@ struct SayOptions {
   std::string format;
   bool stream = false;
   double speed = 1.0;
+  int sample_rate = 0;
   std::size_t chunk_length = text::kDefaultChunkLength;
   bool no_chunking = false;
   std::filesystem::path metrics_json;
@@ -90,13 +92,17 @@ void run(const SayOptions& opt) {
 
   pipeline::Synthesis synthesis(engine, std::move(request));
   const int budget = opt.sampling.params.max_new_tokens;
+  audio::EncoderOptions encoding;
+  encoding.input_rate = engine->sample_rate();
+  encoding.output_rate = opt.sample_rate;
+  encoding.validate(format);  // before the synthesis, not after it
   std::unique_ptr<audio::AudioStreamWriter> writer;
   audio::TimeStretcher stretcher(engine->sample_rate(), opt.speed);
   std::vector<float> whole;
   pipeline::AudioChunk chunk;
   while (synthesis.next(chunk)) {
     if (opt.stream) {
-      if (!writer) writer = std::make_unique<audio::AudioStreamWriter>(opt.output, engine->sample_rate(), format);
+      if (!writer) writer = std::make_unique<audio::AudioStreamWriter>(opt.output, format, encoding);
       writer->write(stretcher.process(chunk.samples));
     } else {
       whole.insert(whole.end(), chunk.samples.begin(), chunk.samples.end());
@@ -112,11 +118,11 @@ void run(const SayOptions& opt) {
   } else {
     whole = audio::time_stretch(whole, engine->sample_rate(), opt.speed);
     if (opt.output == "-") {
-      audio::AudioStreamWriter out(opt.output, engine->sample_rate(), format);
+      audio::AudioStreamWriter out(opt.output, format, encoding);
       out.write(whole);
       out.close();  // errors reported, not swallowed by the destructor
     } else {
-      audio::write_audio_file(opt.output, whole, engine->sample_rate(), format);
+      audio::write_audio_file(opt.output, whole, format, encoding);
     }
   }
 
@@ -166,6 +172,11 @@ void add_say_command(CLI::App& app) {
   cmd->add_flag("--stream", opt->stream, "Write the audio chunk by chunk while it is generated");
   cmd->add_option("--speed", opt->speed, "Speak faster or slower, keeping the pitch (time-stretch, SoundTouch)")
       ->check(CLI::Range(audio::kMinSpeed, audio::kMaxSpeed))
+      ->capture_default_str();
+  cmd->add_option("--sample-rate", opt->sample_rate,
+                  "Output rate in Hz, converted with soxr (0: the codec's 44100; opus: 48000; e.g. 24000 for "
+                  "OpenAI-style pcm)")
+      ->check(CLI::Range(0, 384000))
       ->capture_default_str();
   cmd->add_option("--chunk-length", opt->chunk_length,
                   "Long text: generate it in chunks of at most this many characters, each with the previous one "
