@@ -8,9 +8,11 @@ pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)     # audio file I/O
 pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)           # resampling to 44.1 kHz
 pkg_check_modules(LAME REQUIRED IMPORTED_TARGET lame)           # mp3 streams without a Xing tag (src/audio)
 pkg_check_modules(SOUNDTOUCH REQUIRED IMPORTED_TARGET soundtouch) # speed keeping pitch (WSOLA)
-pkg_check_modules(AVCODEC REQUIRED IMPORTED_TARGET libavcodec)  # FFmpeg: the native AAC encoder,
-pkg_check_modules(AVFORMAT REQUIRED IMPORTED_TARGET libavformat) # its ADTS muxer,
-pkg_check_modules(AVUTIL REQUIRED IMPORTED_TARGET libavutil)    # frames and errors
+# FFmpeg (the native AAC encoder, its ADTS muxer): headers for src/audio, which loads the libraries on first use;
+# linked only by the tests that decode aac back.
+pkg_check_modules(AVCODEC REQUIRED IMPORTED_TARGET libavcodec)
+pkg_check_modules(AVFORMAT REQUIRED IMPORTED_TARGET libavformat)
+pkg_check_modules(AVUTIL REQUIRED IMPORTED_TARGET libavutil)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # `fishtts serve` (its cflags pick the .so's ABI)
 find_package(ZLIB REQUIRED)                                     # crc32 of zip records
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)                # base64, sha256
