@@ -6,6 +6,13 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)    # tokenizer pre-
 pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)     # torch.save zip archives
 pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)     # audio file I/O
 pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)           # resampling to 44.1 kHz
+pkg_check_modules(LAME REQUIRED IMPORTED_TARGET lame)           # mp3 streams without a Xing tag (src/audio)
+pkg_check_modules(SOUNDTOUCH REQUIRED IMPORTED_TARGET soundtouch) # speed keeping pitch (WSOLA)
+# FFmpeg (the native AAC encoder, its ADTS muxer): headers for src/audio, which loads the libraries on first use;
+# linked only by the tests that decode aac back.
+pkg_check_modules(AVCODEC REQUIRED IMPORTED_TARGET libavcodec)
+pkg_check_modules(AVFORMAT REQUIRED IMPORTED_TARGET libavformat)
+pkg_check_modules(AVUTIL REQUIRED IMPORTED_TARGET libavutil)
 find_package(ZLIB REQUIRED)                                     # crc32 of zip records
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)                # base64, sha256
 find_package(nlohmann_json 3.10 REQUIRED)

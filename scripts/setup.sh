@@ -28,7 +28,9 @@ DEBIAN_PACKAGES=(
   libcpu-features-dev                                         # ISA detection
   libeigen3-dev                                               # vectorized sin (fused Snake op)
   libdnnl-dev ocl-icd-opencl-dev                              # oneDNN: bf16 codec convs (its CMake config wants OpenCL)
-  libsndfile1-dev libsoxr-dev                                 # audio I/O and resampling
+  libsndfile1-dev libsoxr-dev libmp3lame-dev                  # audio I/O, resampling, mp3 streams
+  libsoundtouch-dev                                           # speed keeping pitch
+  libavcodec-dev libavformat-dev libavutil-dev                # aac (FFmpeg's native encoder, ADTS muxer)
   libboost-dev libpoco-dev libmsgpack-cxx-dev                # HTTP server: Boost.Beast, Poco (multipart forms)
   libcpp-httplib-dev                                          # test-only: the server tests' HTTP client
   python3-torch python3-numpy                                 # test-only: torch.load checks of written checkpoints

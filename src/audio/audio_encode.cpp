@@ -3,26 +3,19 @@
 #include <fstream>
 #include <unistd.h>
 
+#include <sndfile.h>
+
 #include "audio/audio_io.h"
-#include "audio/memory_sndfile.h"
+#include "audio/codec_encoders.h"
+#include "audio/stream_encoder.h"
 #include "common/error.h"
 
 namespace fishtts::audio {
 namespace {
 
-int sndfile_format(AudioFormat format) {
-  switch (format) {
-    case AudioFormat::kWav: return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-    case AudioFormat::kWavFloat: return SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-    case AudioFormat::kFlac: return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
-    case AudioFormat::kMp3: return SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III;
-    case AudioFormat::kPcm: return SF_FORMAT_RAW | SF_FORMAT_PCM_16 | SF_ENDIAN_LITTLE;
-  }
-  return 0;
-}
-
 constexpr AudioFormat kAllFormats[] = {AudioFormat::kWav, AudioFormat::kWavFloat, AudioFormat::kFlac,
-                                       AudioFormat::kMp3, AudioFormat::kPcm};
+                                       AudioFormat::kMp3, AudioFormat::kPcm,      AudioFormat::kOpus,
+                                       AudioFormat::kAac};
 
 }  // namespace
 
@@ -33,6 +26,8 @@ const char* audio_format_name(AudioFormat format) {
     case AudioFormat::kFlac: return "flac";
     case AudioFormat::kMp3: return "mp3";
     case AudioFormat::kPcm: return "pcm";
+    case AudioFormat::kOpus: return "opus";
+    case AudioFormat::kAac: return "aac";
   }
   return "?";
 }
@@ -42,7 +37,7 @@ AudioFormat parse_audio_format(const std::string& name) {
     if (name == audio_format_name(f)) return f;
   }
   throw Error(ErrorCode::kInvalidArgument,
-              "unknown audio format '" + name + "' (expected one of: wav, wav-float, flac, mp3, pcm)");
+              "unknown audio format '" + name + "' (expected one of: wav, wav-float, flac, mp3, pcm, opus, aac)");
 }
 
 AudioFormat audio_format_for_path(const std::filesystem::path& path) {
@@ -51,52 +46,51 @@ AudioFormat audio_format_for_path(const std::filesystem::path& path) {
   if (ext == ".wav") return AudioFormat::kWav;
   if (ext == ".flac") return AudioFormat::kFlac;
   if (ext == ".mp3") return AudioFormat::kMp3;
+  if (ext == ".opus" || ext == ".ogg") return AudioFormat::kOpus;
+  if (ext == ".aac") return AudioFormat::kAac;
   if (ext == ".pcm" || ext == ".raw") return AudioFormat::kPcm;
   throw Error(ErrorCode::kInvalidArgument, path.string() + ": cannot tell the audio format from the extension '" +
-                                               ext + "' (use .wav, .flac, .mp3 or .pcm)");
+                                               ext + "' (use .wav, .flac, .mp3, .opus/.ogg, .aac or .pcm)");
 }
 
-bool can_encode(AudioFormat format) {
+bool can_encode(AudioFormat format, int sample_rate) {
   SF_INFO info{};
-  info.samplerate = 44100;
+  info.samplerate = sample_rate > 0 ? sample_rate : format == AudioFormat::kOpus ? 48000 : 44100;
+  if (format == AudioFormat::kMp3) return detail::can_encode_mp3(info.samplerate);
+  if (format == AudioFormat::kAac) return detail::can_encode_aac(info.samplerate);
   info.channels = 1;
-  info.format = sndfile_format(format);
+  info.format = detail::sndfile_format(format);
   return sf_format_check(&info) == SF_TRUE;
+}
+
+std::vector<std::uint8_t> encode_audio(std::span<const float> samples, AudioFormat format,
+                                       const EncoderOptions& options) {
+  std::unique_ptr<StreamEncoder> encoder = make_stream_encoder(format, options);
+  std::vector<std::uint8_t> out = encoder->write(samples);
+  std::vector<std::uint8_t> tail = encoder->finish();
+  out.insert(out.end(), tail.begin(), tail.end());
+  apply_late_writes(out, encoder->late_writes());  // the header's real sizes
+  return out;
 }
 
 std::vector<std::uint8_t> encode_audio(std::span<const float> samples, int sample_rate, AudioFormat format) {
   if (sample_rate <= 0) throw Error(ErrorCode::kInvalidArgument, "sample rate must be positive");
-  if (!can_encode(format)) {
-    throw Error(ErrorCode::kUnsupported,
-                std::string("this libsndfile cannot write ") + audio_format_name(format) + " audio");
-  }
-  std::vector<std::uint8_t> out;
-  detail::MemoryFile mem;
-  mem.output = &out;
-  SF_INFO info{};
-  info.samplerate = sample_rate;
-  info.channels = 1;
-  info.format = sndfile_format(format);
-  {
-    detail::SndFile sf(sf_open_virtual(detail::memory_io(), SFM_WRITE, &info, &mem));
-    if (!sf.get()) {
-      throw Error(ErrorCode::kInternal, std::string("libsndfile refused to open a ") + audio_format_name(format) +
-                                            " writer: " + sf_strerror(nullptr));
-    }
-    // Saturate out-of-range samples instead of letting them wrap around.
-    sf_command(sf.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
-    sf_count_t wrote = sf_writef_float(sf.get(), samples.data(), static_cast<sf_count_t>(samples.size()));
-    if (wrote != static_cast<sf_count_t>(samples.size())) {
-      throw Error(ErrorCode::kIo, std::string("writing ") + audio_format_name(format) +
-                                      " audio failed: " + sf_strerror(sf.get()));
-    }
-  }  // closing finalises the header
-  return out;
+  EncoderOptions options;
+  options.input_rate = sample_rate;
+  return encode_audio(samples, format, options);
 }
 
 void write_audio_file(const std::filesystem::path& path, std::span<const float> samples, int sample_rate,
                       AudioFormat format) {
-  std::vector<std::uint8_t> bytes = encode_audio(samples, sample_rate, format);
+  if (sample_rate <= 0) throw Error(ErrorCode::kInvalidArgument, "sample rate must be positive");
+  EncoderOptions options;
+  options.input_rate = sample_rate;
+  write_audio_file(path, samples, format, options);
+}
+
+void write_audio_file(const std::filesystem::path& path, std::span<const float> samples, AudioFormat format,
+                      const EncoderOptions& options) {
+  std::vector<std::uint8_t> bytes = encode_audio(samples, format, options);
   std::filesystem::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
   {

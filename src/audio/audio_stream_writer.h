@@ -1,20 +1,22 @@
-// Writes an audio file chunk by chunk as samples arrive (libsndfile fixes up the header on close), so a
-// streaming synthesis can be listened to while it runs. Path "-" writes headerless s16le to stdout.
+// Writes an audio file chunk by chunk as samples arrive (a StreamEncoder's bytes, flushed as they come), so a
+// streaming synthesis can be listened to while it runs; on close the encoder's header fix-ups are written back,
+// giving the same file as encode_audio(). Path "-" writes the format's stream to stdout (raw s16le by default).
 #pragma once
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <span>
 
-#include <sndfile.h>
-
 #include "audio/audio_io.h"
+#include "audio/stream_encoder.h"
 
 namespace fishtts::audio {
 
 class AudioStreamWriter {
  public:
   AudioStreamWriter(const std::filesystem::path& path, int sample_rate, AudioFormat format);
+  AudioStreamWriter(const std::filesystem::path& path, AudioFormat format, const EncoderOptions& options);
   ~AudioStreamWriter();
   AudioStreamWriter(const AudioStreamWriter&) = delete;
   AudioStreamWriter& operator=(const AudioStreamWriter&) = delete;
@@ -24,9 +26,11 @@ class AudioStreamWriter {
   void close();
 
  private:
+  void put(const std::vector<std::uint8_t>& bytes);
+
   std::filesystem::path path_;
-  int sample_rate_;
-  SNDFILE* file_ = nullptr;
+  std::unique_ptr<StreamEncoder> encoder_;
+  std::FILE* file_ = nullptr;  // stdout for "-"
   bool to_stdout_ = false;
 };
 

@@ -7,6 +7,8 @@
 
 #include "audio/audio_io.h"
 #include "audio/audio_stream_writer.h"
+#include "audio/stream_encoder.h"
+#include "audio/time_stretch.h"
 #include "commands.h"
 #include "common/error.h"
 #include "model_args.h"
@@ -32,6 +34,8 @@ struct SayOptions {
   std::filesystem::path output = "out.wav";
   std::string format;
   bool stream = false;
+  double speed = 1.0;
+  int sample_rate = 0;
   std::size_t chunk_length = text::kDefaultChunkLength;
   bool no_chunking = false;
   std::filesystem::path metrics_json;
@@ -53,9 +57,10 @@ void run(const SayOptions& opt) {
                                                  " times but --reference-text " +
                                                  std::to_string(opt.reference_text.size()) + " times; give them in pairs");
   }
-  const audio::AudioFormat format = opt.output == "-" ? audio::AudioFormat::kPcm
-                                    : opt.format.empty() ? audio::audio_format_for_path(opt.output)
-                                                         : audio::parse_audio_format(opt.format);
+  // stdout has no extension: raw s16le unless --format says otherwise.
+  const audio::AudioFormat format = !opt.format.empty() ? audio::parse_audio_format(opt.format)
+                                    : opt.output == "-"  ? audio::AudioFormat::kPcm
+                                                         : audio::audio_format_for_path(opt.output);
 
   auto engine = pipeline::Engine::create(opt.model.engine_params(), [&](const std::string& l) { progress.line(l); });
   const pipeline::EngineLoadInfo& load = engine->load_info();
@@ -87,13 +92,18 @@ void run(const SayOptions& opt) {
 
   pipeline::Synthesis synthesis(engine, std::move(request));
   const int budget = opt.sampling.params.max_new_tokens;
+  audio::EncoderOptions encoding;
+  encoding.input_rate = engine->sample_rate();
+  encoding.output_rate = opt.sample_rate;
+  encoding.validate(format);  // before the synthesis, not after it
   std::unique_ptr<audio::AudioStreamWriter> writer;
+  audio::TimeStretcher stretcher(engine->sample_rate(), opt.speed);
   std::vector<float> whole;
   pipeline::AudioChunk chunk;
   while (synthesis.next(chunk)) {
     if (opt.stream) {
-      if (!writer) writer = std::make_unique<audio::AudioStreamWriter>(opt.output, engine->sample_rate(), format);
-      writer->write(chunk.samples);
+      if (!writer) writer = std::make_unique<audio::AudioStreamWriter>(opt.output, format, encoding);
+      writer->write(stretcher.process(chunk.samples));
     } else {
       whole.insert(whole.end(), chunk.samples.begin(), chunk.samples.end());
     }
@@ -103,11 +113,17 @@ void run(const SayOptions& opt) {
   }
   progress.finish();
   if (writer) {
+    writer->write(stretcher.flush());
     writer->close();
-  } else if (opt.output == "-") {
-    audio::AudioStreamWriter(opt.output, engine->sample_rate(), format).write(whole);
   } else {
-    audio::write_audio_file(opt.output, whole, engine->sample_rate(), format);
+    whole = audio::time_stretch(whole, engine->sample_rate(), opt.speed);
+    if (opt.output == "-") {
+      audio::AudioStreamWriter out(opt.output, format, encoding);
+      out.write(whole);
+      out.close();  // errors reported, not swallowed by the destructor
+    } else {
+      audio::write_audio_file(opt.output, whole, format, encoding);
+    }
   }
 
   const pipeline::SynthesisMetrics& m = synthesis.metrics();
@@ -131,9 +147,19 @@ void add_say_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("say", "Speak a text: text (+ reference voices) to audio");
   cmd->add_option("text", opt->text, "Text to speak (- reads stdin)");
   cmd->add_option("--text-file", opt->text_file, "Read the text from a file");
-  cmd->add_option("-o,--output", opt->output, "Audio file to write (.wav, .flac, .mp3; - = raw s16le on stdout)");
-  cmd->add_option("--format", opt->format, "Output format instead of the extension's")
-      ->check(CLI::IsMember({"wav", "wav-float", "flac", "mp3", "pcm"}));
+  cmd->add_option("-o,--output", opt->output,
+                  "Audio file to write (.wav, .flac, .mp3, .opus/.ogg, .aac, .pcm; - = stdout, raw s16le unless --format)");
+  cmd->add_option("--format", opt->format, "Output format instead of the extension's: wav, wav-float, flac, mp3, opus, aac, pcm")
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            try {
+              audio::parse_audio_format(name);
+              return {};
+            } catch (const Error& e) {
+              return e.what();
+            }
+          },
+          "FORMAT"));
   cmd->add_option("--reference", opt->reference_audio, "Reference voice audio (repeatable, paired with --reference-text)")
       ->allow_extra_args(false)
       ->take_all();
@@ -144,6 +170,14 @@ void add_say_command(CLI::App& app) {
   cmd->add_option("--references-dir", opt->references_dir,
                   "Where stored voices live (default: $FISHTTS_REFERENCES_DIR, else <cache>/references)");
   cmd->add_flag("--stream", opt->stream, "Write the audio chunk by chunk while it is generated");
+  cmd->add_option("--speed", opt->speed, "Speak faster or slower, keeping the pitch (time-stretch, SoundTouch)")
+      ->check(CLI::Range(audio::kMinSpeed, audio::kMaxSpeed))
+      ->capture_default_str();
+  cmd->add_option("--sample-rate", opt->sample_rate,
+                  "Output rate in Hz, converted with soxr (0: the codec's 44100; opus: 48000; e.g. 24000 for "
+                  "OpenAI-style pcm)")
+      ->check(CLI::Range(0, 384000))
+      ->capture_default_str();
   cmd->add_option("--chunk-length", opt->chunk_length,
                   "Long text: generate it in chunks of at most this many characters, each with the previous one "
                   "as context (max-new-tokens and seed apply per chunk)")
