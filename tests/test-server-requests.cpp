@@ -150,15 +150,34 @@ TEST(ServerRequests, Base64ReferencesDecode) {
 
 TEST(ServerRequests, OpenAiFieldsAndRefusals) {
   const TtsRequest r = parse_openai_speech_request(
-      json_body({{"model", "anything"}, {"input", "hello"}, {"voice", "v1"}, {"response_format", "pcm"}, {"stream", true}, {"speed", 1}}));
+      json_body({{"model", "anything"}, {"input", "hello"}, {"voice", "v1"}, {"response_format", "pcm"}, {"stream", false}, {"speed", 1}}));
   EXPECT_EQ(r.text, "hello");
   EXPECT_EQ(*r.reference_id, "v1");
   EXPECT_EQ(r.format, fishtts::audio::AudioFormat::kPcm);
-  EXPECT_TRUE(r.streaming);
+  EXPECT_EQ(r.output_rate, 24000);  // OpenAI's pcm
+  EXPECT_FALSE(r.streaming);
+  // OpenAI's defaults: mp3, streamed.
+  const TtsRequest d = parse_openai_speech_request(json_body({{"input", "x"}}));
+  EXPECT_EQ(d.format, fishtts::audio::AudioFormat::kMp3);
+  EXPECT_TRUE(d.streaming);
+  EXPECT_EQ(d.output_rate, 0);
+  EXPECT_EQ(d.speed, 1.0);
+  const TtsRequest o = parse_openai_speech_request(json_body({{"input", "x"}, {"voice", {{"id", "v2"}}}, {"speed", 2.0},
+                                                              {"response_format", "opus"}, {"stream_format", "sse"},
+                                                              {"instructions", "whisper"}}));
+  EXPECT_EQ(*o.reference_id, "v2");
+  EXPECT_EQ(o.speed, 2.0);
+  EXPECT_EQ(o.format, fishtts::audio::AudioFormat::kOpus);
+  EXPECT_TRUE(o.sse);
+  EXPECT_TRUE(o.instructions_ignored);
+  EXPECT_EQ(parse_openai_speech_request(json_body({{"input", "x"}, {"response_format", "aac"}})).format,
+            fishtts::audio::AudioFormat::kAac);
   EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"voice", "v1"}})); }), 422);
-  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"response_format", "opus"}})); }), 400);
-  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"speed", 2.0}})); }), 400);
-  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"stream_format", "sse"}})); }), 400);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"response_format", "ogg"}})); }), 400);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"speed", 4.5}})); }), 400);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"speed", "fast"}})); }), 400);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"stream_format", "ws"}})); }), 400);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"voice", {{"name", "a"}}}})); }), 400);
 }
 
 TEST(ServerRequests, BearerKeysMatchExactly) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "answer_audio.h"
 #include "audio/audio_io.h"
 #include "chunk_channel.h"
 #include "common/error.h"
@@ -19,21 +20,9 @@
 #include "server_context.h"
 #include "tts_request.h"
 #include "uploaded_audio.h"
-#include "wav_stream.h"
 
 namespace fishtts::server {
 namespace {
-
-const char* content_type_of(audio::AudioFormat format) {
-  switch (format) {
-    case audio::AudioFormat::kWav:
-    case audio::AudioFormat::kWavFloat: return "audio/wav";
-    case audio::AudioFormat::kMp3: return "audio/mpeg";
-    case audio::AudioFormat::kFlac: return "audio/flac";
-    case audio::AudioFormat::kPcm: return "application/octet-stream";
-  }
-  return "application/octet-stream";
-}
 
 // On the worker: resolve a stored reference (codes cached per codec), synthesize, hand chunks to the channel.
 // A validated request on its way to the worker.
@@ -165,35 +154,33 @@ PendingSynthesis to_synthesis(ServerContext& ctx, TtsRequest& tts) {
   return pending;
 }
 
-std::string to_pcm16(const std::vector<float>& samples, int rate) {
-  const std::vector<std::uint8_t> bytes = audio::encode_audio(samples, rate, audio::AudioFormat::kPcm);
-  return std::string(bytes.begin(), bytes.end());
-}
-
 // What a streamed answer has sent so far.
 struct StreamState {
   std::vector<float> pending;  // the first chunk, popped before answering
   bool head_sent = false;
   bool ended = false;  // the synthesis ended with the first pop
+  std::unique_ptr<AnswerStream> audio;
+  int characters = 0;
 };
 
-// One step of a streamed answer: the header with the first audio, then one chunk per call, then the end.
+// One step of a streamed answer: the first audio, then one chunk per call, then the encoders' tail.
 // kFailed cuts the response (a failure after the status was sent: a cut stream says so).
-Produced stream_next(ChunkChannel& channel, StreamState& state, int rate, bool wav, const std::function<bool()>& gone,
-                     std::string& out) {
+Produced stream_next(ChunkChannel& channel, StreamState& state, const std::function<bool()>& gone, std::string& out) {
   if (!state.head_sent) {
     state.head_sent = true;
-    out = wav ? streaming_wav_header(rate) : std::string();
-    out += to_pcm16(state.pending, rate);
+    out = state.audio->write(state.pending);
     state.pending.clear();
-    return state.ended ? Produced::kDone : Produced::kMore;
+    if (!state.ended) return Produced::kMore;
+    out += state.audio->finish(state.characters, channel.metrics().frames);
+    return Produced::kDone;
   }
   std::vector<float> chunk;
   switch (channel.pop(chunk, gone)) {
     case ChunkChannel::Next::kChunk:
-      out = to_pcm16(chunk, rate);
+      out = state.audio->write(chunk);
       return Produced::kMore;
     case ChunkChannel::Next::kDone:
+      out = state.audio->finish(state.characters, channel.metrics().frames);
       return Produced::kDone;
     case ChunkChannel::Next::kFailed:
       return Produced::kFailed;
@@ -202,6 +189,7 @@ Produced stream_next(ChunkChannel& channel, StreamState& state, int rate, bool w
 }
 
 void answer_tts(ServerContext& ctx, TtsRequest tts, const HttpRequest& req, HttpResponse& res) {
+  const int characters = static_cast<int>(text::count_code_points(tts.text));
   PendingSynthesis pending = to_synthesis(ctx, tts);
   auto channel = std::make_shared<ChunkChannel>(ctx.options.max_stream_chunks);
   InferenceJob job;
@@ -219,6 +207,8 @@ void answer_tts(ServerContext& ctx, TtsRequest tts, const HttpRequest& req, Http
   const ChunkChannel::Next head = channel->pop(first, req.client_gone);
   if (head == ChunkChannel::Next::kFailed) throw HttpError(channel->error_status(), channel->error_message());
 
+  const std::string filename = std::string("attachment; filename=audio.") + audio::audio_format_name(tts.format);
+  if (tts.instructions_ignored) res.set_header("X-Fishtts-Instructions", "ignored (S1 takes no style prompt)");
   if (!tts.streaming) {
     std::vector<float> whole = std::move(first);
     std::vector<float> more;
@@ -227,26 +217,24 @@ void answer_tts(ServerContext& ctx, TtsRequest tts, const HttpRequest& req, Http
       if (next == ChunkChannel::Next::kFailed) throw HttpError(channel->error_status(), channel->error_message());
       if (next == ChunkChannel::Next::kChunk) whole.insert(whole.end(), more.begin(), more.end());
     }
-    const std::vector<std::uint8_t> file = audio::encode_audio(whole, rate, tts.format);
     const pipeline::SynthesisMetrics m = channel->metrics();
     res.set_header("X-Fishtts-Frames", std::to_string(m.frames));
     res.set_header("X-Fishtts-Rtf", std::to_string(m.rtf()));
     res.set_header("X-Fishtts-Text-Chunks", std::to_string(m.text_chunks));
-    res.set_header("Content-Disposition", std::string("attachment; filename=audio.") + audio::audio_format_name(tts.format));
-    res.set_content(std::string(file.begin(), file.end()), content_type_of(tts.format));
+    res.set_header("Content-Disposition", filename);
+    res.set_content(encode_answer(tts, rate, std::move(whole)), content_type_of(tts.format));
     return;
   }
 
   auto state = std::make_shared<StreamState>();
   state->pending = std::move(first);
   state->ended = head == ChunkChannel::Next::kDone;
-  const bool wav = tts.format == audio::AudioFormat::kWav;
-  res.set_header("Content-Disposition", std::string("attachment; filename=audio.") + audio::audio_format_name(tts.format));
+  state->audio = std::make_unique<AnswerStream>(tts, rate);
+  state->characters = characters;
+  if (!tts.sse) res.set_header("Content-Disposition", filename);
   res.set_stream(
-      content_type_of(tts.format),
-      [channel, state, rate, wav, gone = req.client_gone](std::string& out) {
-        return stream_next(*channel, *state, rate, wav, gone, out);
-      },
+      state->audio->content_type(),
+      [channel, state, gone = req.client_gone](std::string& out) { return stream_next(*channel, *state, gone, out); },
       [channel](bool completed) {
         if (!completed) channel->cancel();  // client gone (or failure): stop the synthesis before its next step
       });

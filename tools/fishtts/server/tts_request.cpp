@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "audio/time_stretch.h"
 #include "body_fields.h"
 #include "http_error.h"
 #include "tts_fields.h"
@@ -11,8 +12,9 @@ namespace fishtts::server {
 namespace {
 
 audio::AudioFormat parse_format(const std::string& name, const char* field, int status) {
-  static constexpr audio::AudioFormat kOffered[] = {audio::AudioFormat::kWav, audio::AudioFormat::kPcm,
-                                                    audio::AudioFormat::kFlac, audio::AudioFormat::kMp3};
+  static constexpr audio::AudioFormat kOffered[] = {audio::AudioFormat::kWav,  audio::AudioFormat::kPcm,
+                                                    audio::AudioFormat::kFlac, audio::AudioFormat::kMp3,
+                                                    audio::AudioFormat::kOpus, audio::AudioFormat::kAac};
   std::string supported;
   for (audio::AudioFormat f : kOffered) {
     if (!audio::can_encode(f)) continue;
@@ -141,25 +143,37 @@ TtsRequest parse_openai_speech_request(const RequestBody& body) {
   TtsRequest r;
   f.optional_string("model");  // any model name is accepted: this server has exactly one
   r.text = f.required_string("input");
-  r.reference_id = f.optional_string("voice");
-  if (r.reference_id && r.reference_id->empty()) r.reference_id.reset();
-  r.format = parse_format(f.optional_string("response_format").value_or("wav"), "response_format", 400);
-  r.streaming = f.boolean("stream", false);
-  if (const std::optional<std::string> sf = f.optional_string("stream_format"); sf && *sf != "audio") {
-    throw HttpError(400, "field 'stream_format': only 'audio' is supported, got '" + sf->substr(0, 40) + "'");
+  // A voice is a name, or {"id": name} (the SDK's custom-voice form).
+  if (const nlohmann::json* voice = f.find("voice"); voice && voice->is_object()) {
+    const auto id = voice->find("id");
+    if (id == voice->end() || !id->is_string()) throw HttpError(400, "field 'voice': an object needs a string 'id'");
+    r.reference_id = id->get<std::string>();
+  } else {
+    r.reference_id = f.optional_string("voice");
   }
-  if (const nlohmann::json* speed = f.find("speed")) {
-    if (!speed->is_number() || speed->get<double>() != 1.0) {
-      throw HttpError(400, "field 'speed': only 1.0 is supported (S1 has no speed control), got " + json_type_phrase(*speed) + json_excerpt(*speed));
+  if (r.reference_id && r.reference_id->empty()) r.reference_id.reset();
+  r.format = parse_format(f.optional_string("response_format").value_or("mp3"), "response_format", 400);
+  if (r.format == audio::AudioFormat::kPcm) r.output_rate = 24000;  // OpenAI's pcm: 24 kHz s16le mono
+  r.streaming = f.boolean("stream", true);  // OpenAI streams every answer as it is produced
+  if (const std::optional<std::string> sf = f.optional_string("stream_format")) {
+    if (*sf != "audio" && *sf != "sse") {
+      throw HttpError(400, "field 'stream_format': 'audio' or 'sse', got '" + sf->substr(0, 40) + "'");
+    }
+    r.sse = *sf == "sse";
+    if (r.sse) r.streaming = true;
+  }
+  if (const nlohmann::json* speed = f.find("speed"); speed && !speed->is_null()) {
+    if (!speed->is_number()) throw HttpError(400, "field 'speed': expected a number, got " + json_type_phrase(*speed));
+    r.speed = speed->get<double>();
+    if (!(r.speed >= audio::kMinSpeed && r.speed <= audio::kMaxSpeed)) {
+      throw HttpError(400, "field 'speed': must be within [0.25, 4.0], got " + json_excerpt(*speed));
     }
   }
+  // S1 takes no style prompt: accepted so clients that always send one work, and the answer says it was ignored.
   if (const std::optional<std::string> inst = f.optional_string("instructions"); inst && !inst->empty()) {
-    throw HttpError(400, "field 'instructions': not supported (S1 takes no style prompt)");
+    r.instructions_ignored = true;
   }
   read_generation(f, r.generation);  // extensions: Fish Speech's sampling fields and seed, same defaults
-  if (r.streaming && r.format != audio::AudioFormat::kWav && r.format != audio::AudioFormat::kPcm) {
-    throw HttpError(400, "stream needs response_format wav or pcm, got " + std::string(audio::audio_format_name(r.format)));
-  }
   return r;
 }
 

@@ -29,9 +29,13 @@ struct TtsRequest {
   bool use_memory_cache = false;  // read the inline references' codes cache (it is always written)
   lm::GenerationParams generation;
   std::size_t chunk_length = text::kDefaultChunkLength;  // long-form chunking; 0 = one pass
+  int output_rate = 0;        // the answer's sample rate; 0 = the codec's (OpenAI's pcm: 24000)
+  double speed = 1.0;         // time-stretch keeping pitch, [0.25, 4]
+  bool sse = false;           // OpenAI stream_format "sse": base64 audio in speech.audio.delta events
+  bool instructions_ignored = false;  // OpenAI instructions were sent (S1 has no style prompt)
 };
 
-// Fields: text (required), format (wav | pcm | mp3 | flac), references [{audio, text}], reference_id, seed,
+// Fields: text (required), format (wav | pcm | mp3 | flac | opus | aac), references [{audio, text}], reference_id, seed,
 // use_memory_cache (on | off: read the codes cache of inline references), normalize (accepted, unused upstream too),
 // streaming, max_new_tokens (>= 0, 0 = to the context end), top_p [0.1, 1], repetition_penalty [0.9, 2],
 // temperature [0.1, 1], chunk_length (any integer, as upstream's schema: <= 0 = one pass over the whole text,
@@ -43,9 +47,10 @@ inline constexpr std::size_t kMaxReferenceTextLength = 2000;  // characters (cod
 
 TtsRequest parse_tts_request(const RequestBody& body);
 
-// OpenAI POST /v1/audio/speech: model (any string, ignored: there is one model), input, voice (a reference id;
-// empty or absent = no reference), response_format (wav | pcm | flac | mp3; default wav), stream (bool),
-// speed (only 1.0), instructions (must be empty: S1 takes no style prompt), stream_format ("audio" only).
+// OpenAI POST /v1/audio/speech: model (any string, ignored: there is one model), input, voice (a name or
+// {"id": name}; empty or absent = no reference), response_format (mp3 (default) | opus | aac | flac | wav | pcm,
+// pcm at 24 kHz as OpenAI's), stream (default true: every format streams), stream_format (audio | sse),
+// speed [0.25, 4] (pitch kept), instructions (accepted and ignored: S1 takes no style prompt).
 // Extensions: seed, max_new_tokens, temperature, top_p, repetition_penalty as in parse_tts_request.
 TtsRequest parse_openai_speech_request(const RequestBody& body);
 
