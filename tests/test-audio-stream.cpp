@@ -155,6 +155,18 @@ TEST(StreamEncoder, BadOptionsNameTheField) {
   expect_invalid(AudioFormat::kPcm, o, "input_rate");
 }
 
+// Every format has a name that parses back and a Content-Type.
+TEST(StreamEncoder, NamesAndMimeTypesRoundTrip) {
+  for (AudioFormat f : {AudioFormat::kWav, AudioFormat::kWavFloat, AudioFormat::kFlac, AudioFormat::kMp3,
+                        AudioFormat::kOpus, AudioFormat::kAac, AudioFormat::kPcm}) {
+    EXPECT_EQ(parse_audio_format(audio_format_name(f)), f);
+    EXPECT_NE(std::string(audio_mime_type(f)).find('/'), std::string::npos);
+  }
+  EXPECT_STREQ(audio_mime_type(AudioFormat::kOpus), "audio/ogg");
+  EXPECT_STREQ(audio_mime_type(AudioFormat::kAac), "audio/aac");
+  EXPECT_STREQ(audio_mime_type(AudioFormat::kMp3), "audio/mpeg");
+}
+
 TEST(StreamEncoder, FinishTwiceIsAnError) {
   auto encoder = make_stream_encoder(AudioFormat::kFlac, {});
   encoder->finish();
