@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include "audio/audio_io.h"
 #include "audio/audio_stream_writer.h"
@@ -153,6 +154,36 @@ TEST(StreamEncoder, BadOptionsNameTheField) {
   o = {};
   o.input_rate = 0;
   expect_invalid(AudioFormat::kPcm, o, "input_rate");
+}
+
+// Every format has a name that parses back and a Content-Type.
+TEST(StreamEncoder, NamesAndMimeTypesRoundTrip) {
+  for (AudioFormat f : {AudioFormat::kWav, AudioFormat::kWavFloat, AudioFormat::kFlac, AudioFormat::kMp3,
+                        AudioFormat::kOpus, AudioFormat::kAac, AudioFormat::kPcm}) {
+    EXPECT_EQ(parse_audio_format(audio_format_name(f)), f);
+    EXPECT_NE(std::string(audio_mime_type(f)).find('/'), std::string::npos);
+  }
+  EXPECT_STREQ(audio_mime_type(AudioFormat::kOpus), "audio/ogg");
+  EXPECT_STREQ(audio_mime_type(AudioFormat::kAac), "audio/aac");
+  EXPECT_STREQ(audio_mime_type(AudioFormat::kMp3), "audio/mpeg");
+}
+
+// NaN and infinities (a broken model, a caller's bug) must not take the process down: LAME aborts on a NaN.
+TEST(StreamEncoder, NonFiniteSamplesAreSafeInEveryFormat) {
+  std::vector<float> x = sine(440, 44100, 0.5);
+  for (std::size_t i = 0; i < x.size(); i += 3) x[i] = std::numeric_limits<float>::quiet_NaN();
+  for (std::size_t i = 1; i < x.size(); i += 7) x[i] = -std::numeric_limits<float>::infinity();
+  for (AudioFormat f : {AudioFormat::kWav, AudioFormat::kWavFloat, AudioFormat::kFlac, AudioFormat::kMp3,
+                        AudioFormat::kOpus, AudioFormat::kAac, AudioFormat::kPcm}) {
+    if (!can_encode(f)) continue;
+    const auto bytes = encode_audio(x, 44100, f);
+    EXPECT_GT(bytes.size(), 1000u) << audio_format_name(f);
+    if (f == AudioFormat::kAac || f == AudioFormat::kPcm) continue;  // libsndfile cannot read these back
+    for (float v : decode_with_sndfile(bytes, extension(f)).samples) {
+      // Lossy codecs overshoot a signal this harsh (opus: 1.56), but nothing is NaN or wild.
+      ASSERT_TRUE(std::isfinite(v) && std::abs(v) <= 4.0f) << audio_format_name(f) << " " << v;
+    }
+  }
 }
 
 TEST(StreamEncoder, FinishTwiceIsAnError) {

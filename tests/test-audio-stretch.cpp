@@ -63,6 +63,16 @@ TEST(TimeStretch, StreamedInChunksGivesAudioBeforeFlushAndTheSameLength) {
   EXPECT_NEAR(tone_at(y, 3.0), 660, 3.0);
 }
 
+// One NaN must not silence (or poison) the rest of the stream.
+TEST(TimeStretch, NonFiniteSamplesDoNotPoisonTheStream) {
+  auto x = sine(440, kRate, 1.0);
+  x[1000] = std::numeric_limits<float>::quiet_NaN();
+  x[2000] = std::numeric_limits<float>::infinity();
+  const auto y = time_stretch(x, kRate, 2.0);
+  for (float v : y) ASSERT_TRUE(std::isfinite(v));
+  EXPECT_NEAR(tone_at(y, 0.25), 440, 3.0);
+}
+
 TEST(TimeStretch, SpeedOnePassesThrough) {
   const auto x = sine(440, kRate, 0.3);
   EXPECT_EQ(time_stretch(x, kRate, 1.0), x);

@@ -32,6 +32,19 @@ const char* audio_format_name(AudioFormat format) {
   return "?";
 }
 
+const char* audio_mime_type(AudioFormat format) {
+  switch (format) {
+    case AudioFormat::kWav:
+    case AudioFormat::kWavFloat: return "audio/wav";
+    case AudioFormat::kFlac: return "audio/flac";
+    case AudioFormat::kMp3: return "audio/mpeg";
+    case AudioFormat::kOpus: return "audio/ogg";
+    case AudioFormat::kAac: return "audio/aac";
+    case AudioFormat::kPcm: return "application/octet-stream";
+  }
+  return "application/octet-stream";
+}
+
 AudioFormat parse_audio_format(const std::string& name) {
   for (AudioFormat f : kAllFormats) {
     if (name == audio_format_name(f)) return f;

@@ -40,6 +40,9 @@ struct EncoderOptions;
 // "wav" | "wav-float" | "flac" | "mp3" | "pcm" | "opus" | "aac"; throws kInvalidArgument listing the accepted names.
 AudioFormat parse_audio_format(const std::string& name);
 const char* audio_format_name(AudioFormat format);
+// The Content-Type of the format's bytes: audio/wav, audio/mpeg, audio/flac, audio/ogg (Ogg Opus, RFC 7845),
+// audio/aac (ADTS), application/octet-stream (raw pcm).
+const char* audio_mime_type(AudioFormat format);
 // From a file name's extension (.wav, .flac, .mp3, .opus/.ogg, .aac, .pcm/.raw); throws kInvalidArgument for others.
 AudioFormat audio_format_for_path(const std::filesystem::path& path);
 // Whether this machine's libraries can write the format at that rate (0: at a rate the format takes; opus needs

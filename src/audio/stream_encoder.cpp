@@ -3,6 +3,7 @@
 #include <string>
 
 #include "audio/codec_encoders.h"
+#include "audio/finite_samples.h"
 #include "audio/stream_resampler.h"
 #include "common/error.h"
 
@@ -18,17 +19,20 @@ int encoded_rate(AudioFormat format, const EncoderOptions& options) {
   return format == AudioFormat::kOpus ? 48000 : options.input_rate;
 }
 
-// Converts the rate in front of an encoder, keeping the filter's state across chunks.
-class ResamplingEncoder final : public StreamEncoder {
+// What every encoder gets in front: non-finite samples made safe (finite_samples.h), then the rate converted with
+// the filter's state kept across chunks.
+class InputStage final : public StreamEncoder {
  public:
-  ResamplingEncoder(std::unique_ptr<StreamEncoder> inner, int from_rate)
-      : inner_(std::move(inner)), resampler_(from_rate, inner_->output_rate()) {}
+  InputStage(std::unique_ptr<StreamEncoder> inner, int from_rate) : inner_(std::move(inner)) {
+    if (from_rate != inner_->output_rate()) resampler_ = std::make_unique<StreamResampler>(from_rate, inner_->output_rate());
+  }
 
   std::vector<std::uint8_t> write(std::span<const float> samples) override {
-    return inner_->write(resampler_.process(samples));
+    detail::finite_copy(samples, clean_);  // finite samples pass untouched: each format clips them itself
+    return inner_->write(resampler_ ? resampler_->process(clean_) : clean_);
   }
   std::vector<std::uint8_t> finish() override {
-    std::vector<std::uint8_t> bytes = inner_->write(resampler_.flush());
+    std::vector<std::uint8_t> bytes = resampler_ ? inner_->write(resampler_->flush()) : std::vector<std::uint8_t>{};
     std::vector<std::uint8_t> tail = inner_->finish();
     bytes.insert(bytes.end(), tail.begin(), tail.end());
     return bytes;
@@ -38,7 +42,8 @@ class ResamplingEncoder final : public StreamEncoder {
 
  private:
   std::unique_ptr<StreamEncoder> inner_;
-  StreamResampler resampler_;
+  std::unique_ptr<StreamResampler> resampler_;  // null when the rates match
+  std::vector<float> clean_;
 };
 
 }  // namespace
@@ -69,8 +74,7 @@ std::unique_ptr<StreamEncoder> make_stream_encoder(AudioFormat format, const Enc
   std::unique_ptr<StreamEncoder> encoder = format == AudioFormat::kMp3   ? detail::make_mp3_encoder(rate)
                                            : format == AudioFormat::kAac ? detail::make_aac_encoder(rate)
                                                                          : detail::make_sndfile_encoder(format, rate);
-  if (rate == options.input_rate) return encoder;
-  return std::make_unique<ResamplingEncoder>(std::move(encoder), options.input_rate);
+  return std::make_unique<InputStage>(std::move(encoder), options.input_rate);
 }
 
 void apply_late_writes(std::vector<std::uint8_t>& file, const std::vector<LateWrite>& writes) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "audio/finite_samples.h"
 #include "common/error.h"
 
 namespace fishtts::audio {
@@ -47,9 +48,10 @@ std::vector<float> TimeStretcher::process(std::span<const float> samples) {
   // SoundTouch takes an unsigned count: bounded steps.
   constexpr std::size_t kStep = 1 << 16;
   std::vector<float> out;
-  for (std::size_t at = 0; at < samples.size(); at += kStep) {
-    const std::size_t n = std::min(kStep, samples.size() - at);
-    st_->putSamples(samples.data() + at, static_cast<unsigned>(n));
+  detail::finite_copy(samples, clean_);
+  for (std::size_t at = 0; at < clean_.size(); at += kStep) {
+    const std::size_t n = std::min(kStep, clean_.size() - at);
+    st_->putSamples(clean_.data() + at, static_cast<unsigned>(n));
     in_ += n;
     std::vector<float> ready = receive(SIZE_MAX);
     out.insert(out.end(), ready.begin(), ready.end());

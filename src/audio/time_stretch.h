@@ -38,6 +38,7 @@ class TimeStretcher {
   std::unique_ptr<soundtouch::SoundTouch> st_;  // null at speed 1
   std::uint64_t in_ = 0;
   std::uint64_t out_ = 0;
+  std::vector<float> clean_;  // the chunk with non-finite samples made safe
 };
 
 std::vector<float> time_stretch(std::span<const float> samples, int sample_rate, double speed);
