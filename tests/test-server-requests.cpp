@@ -11,8 +11,8 @@
 #include "http_error.h"
 #include "inference_queue.h"
 #include "request_body.h"
+#include "answer_audio.h"
 #include "tts_request.h"
-#include "wav_stream.h"
 
 namespace {
 
@@ -189,13 +189,17 @@ TEST(ServerRequests, BearerKeysMatchExactly) {
   EXPECT_FALSE(bearer_matches("k3y", "k3y"));
 }
 
-TEST(ServerRequests, StreamingWavHeaderHasUnknownSizes) {
-  const std::string h = streaming_wav_header(44100);
-  ASSERT_EQ(h.size(), 44u);
+TEST(ServerRequests, AStreamedWavAnswerSaysItsSizesAreUnknown) {
+  TtsRequest tts;
+  tts.format = fishtts::audio::AudioFormat::kWav;
+  fishtts::server::AnswerStream stream(tts, 44100);
+  const std::string h = stream.write(std::vector<float>(100, 0.25f));
+  ASSERT_EQ(h.size(), 44u + 200u);  // the header, then the first samples as s16le
   EXPECT_EQ(h.substr(0, 4), "RIFF");
   EXPECT_EQ(h.substr(4, 4), std::string(4, '\xff'));
   EXPECT_EQ(h.substr(36, 4), "data");
   EXPECT_EQ(h.substr(40, 4), std::string(4, '\xff'));
+  EXPECT_EQ(stream.content_type(), "audio/wav");
 }
 
 TEST(ServerRequests, QueueIsBoundedRunsInOrderAndAbandonsOnShutdown) {
@@ -205,14 +209,14 @@ TEST(ServerRequests, QueueIsBoundedRunsInOrderAndAbandonsOnShutdown) {
   std::atomic<bool> started{false};
   std::vector<int> order;
   std::mutex order_mutex;
-  ASSERT_TRUE(queue.submit({[&] { started = true; gate.wait(); }, {}}));
+  ASSERT_TRUE(queue.submit({[&] { started = true; gate.wait(); }, {}, {}}));
   for (int i = 0; i < 200 && !started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_TRUE(started);
   EXPECT_TRUE(queue.busy());
   auto record = [&](int i) { return [&, i] { std::lock_guard l(order_mutex); order.push_back(i); }; };
-  EXPECT_TRUE(queue.submit({record(1), {}}));
-  EXPECT_TRUE(queue.submit({record(2), {}}));
-  EXPECT_FALSE(queue.submit({record(3), {}}));  // two waiting already
+  EXPECT_TRUE(queue.submit({record(1), {}, {}}));
+  EXPECT_TRUE(queue.submit({record(2), {}, {}}));
+  EXPECT_FALSE(queue.submit({record(3), {}, {}}));  // two waiting already
   EXPECT_EQ(queue.waiting(), 2u);
   release.set_value();
   for (int i = 0; i < 200 && queue.waiting() + queue.busy() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -225,15 +229,15 @@ TEST(ServerRequests, QueueIsBoundedRunsInOrderAndAbandonsOnShutdown) {
   std::shared_future<void> hold_gate = hold.get_future().share();
   std::atomic<int> abandoned{0};
   started = false;
-  ASSERT_TRUE(queue.submit({[&] { started = true; hold_gate.wait(); }, {}}));
+  ASSERT_TRUE(queue.submit({[&] { started = true; hold_gate.wait(); }, {}, {}}));
   for (int i = 0; i < 200 && !started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_TRUE(queue.submit({[] { FAIL() << "ran after shutdown"; }, [&] { ++abandoned; }}));
+  ASSERT_TRUE(queue.submit({[] { FAIL() << "ran after shutdown"; }, [&] { ++abandoned; }, {}}));
   std::thread stopper([&] { queue.shutdown(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   hold.set_value();
   stopper.join();
   EXPECT_EQ(abandoned, 1);
-  EXPECT_FALSE(queue.submit({[] {}, {}}));
+  EXPECT_FALSE(queue.submit({[] {}, {}, {}}));
 }
 
 }  // namespace
