@@ -118,6 +118,45 @@ TEST(ServerBudgets, StopCancelsTheRunningSynthesisAfterItsGrace) {
   EXPECT_NE(r->body.find("shutting down"), std::string::npos) << r->body;
 }
 
+TEST(ServerBudgets, ReadinessFollowsTheQueue) {
+  fishtts::server::ServerOptions o;
+  o.max_queue = 1;
+  o.api_key = "k";
+  o.shutdown_grace = 100ms;
+  auto server = std::make_unique<TestServer>(o);
+  auto probe = server->client();  // probes need no key
+  auto ready = probe.Get("/v1/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  auto c = server->client();
+  c.set_bearer_token_auth("k");
+  const auto post = [&server](const json& body) {
+    return std::async(std::launch::async, [&server, body] {
+      auto client = server->client();
+      client.set_bearer_token_auth("k");
+      return client.Post("/v1/tts", body.dump(), "application/json");
+    });
+  };
+  auto running = post(kLongRequest);
+  ASSERT_TRUE(wait_for_metric(c, "fishtts_worker_busy 1\n", 10s));
+  auto waiting = post({{"text", "Hi."}, {"max_new_tokens", 2}});
+  bool busy = false;
+  for (int i = 0; i < 500 && !busy; ++i) {
+    auto r = probe.Get("/v1/ready");
+    busy = r && r->status == 503 && r->body.find("busy") != std::string::npos;
+    if (!busy) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(busy);  // a full queue: the balancer should send elsewhere
+  auto metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("fishtts_ready 0\n"), std::string::npos);
+  server.reset();  // the running synthesis is cancelled after its grace, the waiting one answered 503
+  auto r = running.get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  waiting.get();
+}
+
 TEST(ServerBudgets, TheAudioChannelMakesTheWorkerWaitForASlowReader) {
   fishtts::server::ChunkChannel channel(2);
   std::atomic<int> pushed{0};

@@ -41,16 +41,29 @@ void ChunkChannel::detach() {
 }
 
 ChunkChannel::Next ChunkChannel::pop(std::vector<float>& samples, const std::function<bool()>& gone) {
+  constexpr auto kGoneInterval = std::chrono::milliseconds(250);
   std::unique_lock lock(mutex_);
   const auto has_news = [&] { return !chunks_.empty() || done_ || failed_; };
-  while (!has_news()) {
-    if (!gone) {
-      ready_.wait(lock, has_news);
-    } else if (!ready_.wait_for(lock, std::chrono::milliseconds(250), has_news) && gone()) {
+  // Asked at most every 250 ms, whether audio keeps coming or not (a whole-file answer pops without pause).
+  const auto client_left = [&] {
+    if (!gone) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_gone_check_ < kGoneInterval) return false;
+    last_gone_check_ = now;
+    return gone();
+  };
+  for (;;) {
+    if (client_left()) {
       lock.unlock();
       cancel();
       fail(499, "the client closed the connection");
       return Next::kFailed;
+    }
+    if (has_news()) break;
+    if (!gone) {
+      ready_.wait(lock, has_news);
+    } else {
+      ready_.wait_for(lock, kGoneInterval, has_news);
     }
   }
   if (!chunks_.empty()) {

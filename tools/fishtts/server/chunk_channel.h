@@ -4,6 +4,7 @@
 // timeout, after which the answer is cancelled), so no reader can make the server buffer a whole synthesis.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -34,8 +35,8 @@ class ChunkChannel {
   void attach(pipeline::Synthesis* synthesis);
   void detach();
 
-  // Consumer side: blocks until a chunk, the end or a failure. `gone` is asked a few times a second while
-  // waiting: when it says the client left, the synthesis is cancelled and pop() answers kFailed (499).
+  // Consumer side: blocks until a chunk, the end or a failure. `gone` is asked every 250 ms at most, waiting or
+  // not: when it says the client left, the synthesis is cancelled and pop() answers kFailed (499).
   Next pop(std::vector<float>& samples, const std::function<bool()>& gone = {});
   void cancel();
   bool cancelled() const;
@@ -57,6 +58,7 @@ class ChunkChannel {
   std::string message_;
   pipeline::SynthesisMetrics metrics_;
   pipeline::Synthesis* synthesis_ = nullptr;
+  std::chrono::steady_clock::time_point last_gone_check_{};
 };
 
 }  // namespace fishtts::server

@@ -25,10 +25,10 @@ pipeline::ReferenceStoreOptions store_options(const pipeline::Engine& engine, co
 // Metric labels come from this fixed set so a scanner cannot grow the label space.
 // A constant array, not a static std::set: handler threads may still log while statics are destroyed at exit.
 std::string route_label(const std::string& path) {
-  static constexpr std::array<std::string_view, 15> kRoutes = {
+  static constexpr std::array<std::string_view, 16> kRoutes = {
       "/v1/health", "/v1/tts", "/v1/audio/speech", "/v1/vqgan/encode", "/v1/vqgan/decode", "/metrics",
       "/v1/references/add", "/v1/references/list", "/v1/references/delete", "/v1/references/update",
-      "/", "/v1/ui/config", "/v1/models", "/v1/audio/models", "/v1/audio/voices"};
+      "/", "/v1/ui/config", "/v1/models", "/v1/audio/models", "/v1/audio/voices", "/v1/ready"};
   return std::find(kRoutes.begin(), kRoutes.end(), path) != kRoutes.end() ? path : "other";
 }
 
@@ -119,7 +119,8 @@ void add_cors_headers(HttpResponse& res, const std::string& origin) {
 // Everything a request goes through: CORS preflights, the origin and key checks, the route, OpenAI's error
 // shape on OpenAI's paths, metrics.
 void dispatch(ServerContext& ctx, const HttpRequest& req, HttpResponse& res) {
-  const bool open = ctx.options.api_key.empty() || req.path == "/v1/health" || is_page_path(req.path);
+  const bool probe = req.path == "/v1/health" || req.path == "/v1/ready";
+  const bool open = ctx.options.api_key.empty() || probe || is_page_path(req.path);
   const HttpHandler* handler = nullptr;
   std::string allowed;
   const std::string cors = cors_origin(ctx, req);
@@ -133,7 +134,7 @@ void dispatch(ServerContext& ctx, const HttpRequest& req, HttpResponse& res) {
     return;
   }
   const std::optional<std::string> cross_origin =
-      ctx.options.api_key.empty() && req.path != "/v1/health" && cors.empty()
+      ctx.options.api_key.empty() && !probe && cors.empty()
           ? cross_origin_refusal(req, ctx.options.host, ctx.options.allowed_origins)
           : std::nullopt;
   if (cross_origin) {
@@ -216,6 +217,7 @@ void Server::run() { listener_->run(); }
 
 void Server::stop() {
   if (!context_) return;
+  context_->draining = true;  // not ready at once
   listener_->stop();  // no new connections; idle ones close
   // Waiting requests get 503; the running synthesis may finish within the grace period, then it is cancelled.
   context_->queue.shutdown(context_->options.shutdown_grace);

@@ -1,6 +1,7 @@
 // What every route handler shares: the engine, options, the inference queue, metrics and the reference store.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -23,6 +24,7 @@ struct ServerContext {
   pipeline::ReferenceStore references;
   ReferenceCodesCache inline_reference_codes;
   HttpRouter router;
+  std::atomic<bool> draining{false};  // stop() began: /v1/ready answers 503
   InferenceQueue queue;  // last: destroyed first, so no job outlives what it uses
 };
 
@@ -38,7 +40,9 @@ void run_on_worker(ServerContext& ctx, std::function<void()> work);
 // A 503 naming the queue limit, with Retry-After.
 [[noreturn]] void throw_queue_full(const ServerContext& ctx);
 
-void add_basic_routes(ServerContext& ctx);       // /v1/health, /metrics
+void add_basic_routes(ServerContext& ctx);       // /v1/health, /v1/ready, /metrics
+// Whether a load balancer should send requests here: not draining and the queue not full.
+bool is_ready(const ServerContext& ctx);
 void add_catalog_routes(ServerContext& ctx);     // /v1/models, /v1/audio/models, /v1/audio/voices
 void add_tts_routes(ServerContext& ctx);         // /v1/tts, /v1/audio/speech
 void add_vqgan_routes(ServerContext& ctx);       // /v1/vqgan/encode, /v1/vqgan/decode

@@ -29,7 +29,7 @@ void ServerMetrics::count_reference_cache_hit() {
   ++reference_cache_hits_;
 }
 
-std::string ServerMetrics::render(std::size_t queue_waiting, bool busy, std::size_t queue_limit) const {
+std::string ServerMetrics::render(std::size_t queue_waiting, bool busy, std::size_t queue_limit, bool ready) const {
   std::lock_guard lock(mutex_);
   std::ostringstream o;
   auto header = [&](const char* name, const char* type, const char* help) {
@@ -47,6 +47,8 @@ std::string ServerMetrics::render(std::size_t queue_waiting, bool busy, std::siz
   o << "fishtts_queue_waiting " << queue_waiting << '\n';
   header("fishtts_queue_limit", "gauge", "Waiting jobs above which requests get 503.");
   o << "fishtts_queue_limit " << queue_limit << '\n';
+  header("fishtts_ready", "gauge", "1 while /v1/ready answers 200 (not draining, queue not full).");
+  o << "fishtts_ready " << (ready ? 1 : 0) << '\n';
   header("fishtts_worker_busy", "gauge", "1 while the inference worker runs a job.");
   o << "fishtts_worker_busy " << (busy ? 1 : 0) << '\n';
   header("fishtts_syntheses_total", "counter", "Syntheses completed.");

@@ -19,7 +19,7 @@ class ServerMetrics {
   void count_cancelled();
   void count_reference_cache_hit();
 
-  std::string render(std::size_t queue_waiting, bool busy, std::size_t queue_limit) const;
+  std::string render(std::size_t queue_waiting, bool busy, std::size_t queue_limit, bool ready) const;
 
  private:
   mutable std::mutex mutex_;
