@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "checkpoint/make_checkpoint.h"
 #include "convert/llm_bundle.h"
 #include "io/npy.h"
 #include "support/golden.h"
@@ -199,6 +200,64 @@ struct TempDir {
   ~TempDir() { fs::remove_all(path); }
   static inline int counter = 0;
 };
+
+// Heads padded for the attention kernel (head sizes that are not multiples of 16 run padded): padding the
+// fixture's heads 32 and 16 to 48 must reproduce upstream exactly, logits and codes.
+TEST(LlmPaddedHeads, PaddingHeadsIsExactAgainstUpstream) {
+  const fs::path dir = fs::temp_directory_path() / ("fishtts-llm-padded-" + std::to_string(::getpid()));
+  convert::LlmConvertOptions options;
+  options.graph.weights.precision = hw::Precision::kFp32;
+  options.graph.sample_space = convert::SampleSpace::kFull;
+  options.graph.attention_head_multiple = 48;
+  convert::convert_llm(kFixture.string(), dir.string(), options);
+  hw::EngineSettings settings;
+  settings.intra_op_threads = 1;
+  auto model = lm::LlmModel::load(dir.string(), settings);
+  EXPECT_EQ(model->info().slow.kv_head_dim, 48);
+  EXPECT_EQ(model->info().fast.kv_head_dim, 48);
+  for (const char* c : {"plain", "ref1", "long"}) {
+    text::IntMatrix prompt = golden_matrix(std::string("prompt_") + c + "_values");
+    auto session = model->new_session(static_cast<int>(prompt.cols) + 4);
+    const lm::SlowResult r = session->prefill(prompt);
+    EXPECT_LT(max_abs_diff(r.logits, golden_f32(std::string("slow_") + c + "_logits")), kLogitTol) << c;
+  }
+  expect_generation_matches(model, "plain", 1.0f, 21, lm::PenaltyHistory::kUpstream);
+  expect_generation_matches(model, "ref1", 1.1f, 21, lm::PenaltyHistory::kUpstream);
+  model.reset();
+  fs::remove_all(dir);
+}
+
+// A checkpoint whose heads are 40 (slow) and 24 (fast) wide converts and generates at every precision (ORT's
+// GroupQueryAttention alone refuses them: "head_size shall be a multiple of 16").
+TEST(LlmPaddedHeads, OddHeadSizesConvertAndGenerate) {
+  const fs::path root = fs::temp_directory_path() / ("fishtts-odd-heads-" + std::to_string(::getpid()));
+  checkpoint::make_checkpoint(checkpoint::preset_by_name("tiny-odd-heads"), 3, (root / "ckpt").string());
+  for (hw::Precision precision : {hw::Precision::kFp32, hw::Precision::kInt8, hw::Precision::kInt4}) {
+    const fs::path bundle = root / hw::precision_name(precision);
+    convert::LlmConvertOptions options;
+    options.graph.weights.precision = precision;
+    convert::convert_llm((root / "ckpt").string(), bundle.string(), options);
+    hw::EngineSettings settings;
+    settings.intra_op_threads = 1;
+    auto model = lm::LlmModel::load(bundle.string(), settings);
+    EXPECT_EQ(model->info().slow.kv_head_dim, 48);
+    EXPECT_EQ(model->info().fast.kv_head_dim, 32);
+    text::IntMatrix prompt = golden_matrix("prompt_plain_values");
+    lm::GenerationParams p;
+    p.sampling = {0.8f, 1e-6f, 1.0f};
+    p.max_new_tokens = 8;
+    auto session = model->new_session(static_cast<int>(prompt.cols) + p.max_new_tokens);
+    lm::FrameGenerator gen(*session, model->info().layout, prompt, p);
+    std::vector<int32_t> frame;
+    int frames = 0;
+    while (gen.next(frame)) {
+      ++frames;
+      EXPECT_EQ(frame.size(), static_cast<std::size_t>(model->info().num_codebooks));
+    }
+    EXPECT_GT(frames, 0) << hw::precision_name(precision);
+  }
+  fs::remove_all(root);
+}
 
 TEST(LlmVariants, SemanticHeadsAreTheFullHeadsRows) {
   TempDir dir;

@@ -57,6 +57,15 @@ LlmConfig tiny_llm() {
   return c;
 }
 
+// Head sizes that are not multiples of 16 (ORT's GroupQueryAttention takes only those): every head size a
+// checkpoint can hold must convert and generate.
+LlmConfig tiny_odd_heads_llm() {
+  LlmConfig c = tiny_llm();
+  c.head_dim = 40;
+  c.fast_head_dim = 24;
+  return c;
+}
+
 CodecConfig tiny_codec() {
   CodecConfig c;
   c.from_file = true;
@@ -93,8 +102,12 @@ Preset preset_by_name(const std::string& name) {
     p.llm = tiny_llm();
     p.codec = tiny_codec();
     p.bpe_ranks = 784;
+  } else if (name == "tiny-odd-heads") {
+    p.llm = tiny_odd_heads_llm();
+    p.codec = tiny_codec();
+    p.bpe_ranks = 784;
   } else {
-    throw Error(ErrorCode::kInvalidArgument, "unknown preset " + name + " (known: tiny, s1-mini)");
+    throw Error(ErrorCode::kInvalidArgument, "unknown preset " + name + " (known: tiny, tiny-odd-heads, s1-mini)");
   }
   p.llm.vocab_size = vocab_rows(p.bpe_ranks, p.llm.codebook_size);
   p.llm.validate("preset " + name);

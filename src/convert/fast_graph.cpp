@@ -26,13 +26,14 @@ onnx::ModelProto build_fast_graph(const checkpoint::LlmWeights& w, const TokenLa
   const std::string hidden = g.add_input("hidden", ElemType::kFloat, {1, "h", c.dim});
   const std::string codes = g.add_input("codes", ElemType::kInt64, {1, "n"});
   // Fast positions are 0..num_codebooks-1 within a frame.
-  const AttentionInputs attn = add_attention_inputs(g, c.num_codebooks, c.fast_head_dim, c.rope_base);
+  const int64_t padded = attention_head_dim(c.fast_head_dim, options.attention_head_multiple);
+  const AttentionInputs attn = add_attention_inputs(g, c.num_codebooks, c.fast_head_dim, padded, c.rope_base);
 
   std::string emb = g.gather(float_initializer(g, w.tensors.get("fast_embeddings.weight"), "fast_embeddings.weight"), codes);
   std::string x = g.concat({hidden, emb}, 1);
 
   const StackShape s{c.fast_dim, c.fast_n_head, c.fast_n_local_heads, c.fast_head_dim, c.fast_intermediate_size,
-                     c.fast_attention_qk_norm, static_cast<float>(c.norm_eps)};
+                     c.fast_attention_qk_norm, static_cast<float>(c.norm_eps), padded};
   std::vector<BlockKv> kv;
   x = transformer_stack(g, x, w.tensors, "fast_layers.", c.n_fast_layer, s, attn, options.weights, kv);
 

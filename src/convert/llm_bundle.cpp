@@ -5,6 +5,7 @@
 
 #include "checkpoint/codec_config.h"
 #include "common/error.h"
+#include "convert/llm_layers.h"
 #include "convert/model_file.h"
 #include "text/tokenizer.h"
 
@@ -19,10 +20,10 @@ nlohmann::json llm_bundle_info(const checkpoint::LlmConfig& c, const TokenLayout
       {"sample_space", sample_space_name(o.graph.sample_space)},
       {"slow",
        {{"n_layer", c.n_layer}, {"n_head", c.n_head}, {"n_kv_head", c.n_local_heads}, {"head_dim", c.head_dim},
-        {"dim", c.dim}, {"ffn", c.intermediate_size}, {"head_rows", slow_head_rows(c, t, o.graph.sample_space)}}},
+        {"kv_head_dim", attention_head_dim(c.head_dim, o.graph.attention_head_multiple)}, {"dim", c.dim}, {"ffn", c.intermediate_size}, {"head_rows", slow_head_rows(c, t, o.graph.sample_space)}}},
       {"fast",
        {{"n_layer", c.n_fast_layer}, {"n_head", c.fast_n_head}, {"n_kv_head", c.fast_n_local_heads},
-        {"head_dim", c.fast_head_dim}, {"dim", c.fast_dim}, {"ffn", c.fast_intermediate_size},
+        {"head_dim", c.fast_head_dim}, {"kv_head_dim", attention_head_dim(c.fast_head_dim, o.graph.attention_head_multiple)}, {"dim", c.fast_dim}, {"ffn", c.fast_intermediate_size},
         {"head_rows", fast_head_rows(c, t, o.graph.sample_space)}}},
       {"num_codebooks", c.num_codebooks},
       {"max_seq_len", c.max_seq_len},

@@ -36,6 +36,9 @@ struct TokenLayout {
 struct LlmGraphOptions {
   WeightOptions weights;
   SampleSpace sample_space = SampleSpace::kSemantic;
+  // Heads are padded to a multiple of this for the attention kernel (attention_head_dim, llm_layers.h); 16 is
+  // what ORT's GroupQueryAttention needs, and larger values exist for the test that padding is exact.
+  int64_t attention_head_multiple = 16;
 };
 
 // Rows of the slow head / fast head for these options.

@@ -83,10 +83,17 @@ std::string transformer_block(GraphBuilder& g, const std::string& x, const check
     q = per_head(q, s.n_head, "attention.q_norm.weight");
     k = per_head(k, s.n_kv_head, "attention.k_norm.weight");
   }
+  const int64_t padded = s.padded_head_dim();
+  auto pad_heads = [&](const std::string& t, int64_t heads) {
+    if (padded == s.head_dim) return t;
+    const std::string split = g.reshape(t, std::vector<int64_t>{0, 0, heads, s.head_dim});
+    const std::string wide = g.op("Pad", {split, g.const_i64({0, 0, 0, 0, 0, 0, 0, padded - s.head_dim})});
+    return g.reshape(wide, std::vector<int64_t>{0, 0, heads * padded});
+  };
   GqaInputs gi;
-  gi.query = q;
-  gi.key = k;
-  gi.value = v;
+  gi.query = pad_heads(q, s.n_head);
+  gi.key = pad_heads(k, s.n_kv_head);
+  gi.value = pad_heads(v, s.n_kv_head);
   gi.past_key = past_key;
   gi.past_value = past_value;
   gi.seqlens_k = attn.seqlens_k;
@@ -102,6 +109,10 @@ std::string transformer_block(GraphBuilder& g, const std::string& x, const check
   GqaOutputs go = g.group_query_attention(gi, gp);
   kv.present_key = go.present_key;
   kv.present_value = go.present_value;
+  if (padded != s.head_dim) {  // the padded value dims are zero: drop them before the output projection
+    const std::string split = g.reshape(go.output, std::vector<int64_t>{0, 0, s.n_head, padded});
+    go.output = g.reshape(g.slice(split, {0}, {s.head_dim}, {-1}), std::vector<int64_t>{0, 0, q_rows});
+  }
   std::vector<float> wo = weight("attention.wo.weight");
   std::string h = g.add(x, linear(g, go.output, prefix + "attention.wo", wo, s.dim, q_rows, options));
 
@@ -118,13 +129,25 @@ std::string transformer_block(GraphBuilder& g, const std::string& x, const check
   return g.add(h, linear(g, act, prefix + "feed_forward.w2", w2, s.dim, s.ffn, options));
 }
 
-AttentionInputs add_attention_inputs(GraphBuilder& g, int64_t positions, int64_t head_dim, double rope_base) {
+int64_t attention_head_dim(int64_t head_dim, int64_t multiple) { return (head_dim + multiple - 1) / multiple * multiple; }
+
+AttentionInputs add_attention_inputs(GraphBuilder& g, int64_t positions, int64_t head_dim, int64_t padded_head_dim,
+                                     double rope_base) {
   AttentionInputs attn;
   attn.seqlens_k = g.add_input("seqlens_k", ElemType::kInt32, {1});
   attn.total_sequence_length = g.add_input("total_sequence_length", ElemType::kInt32, {});
   RopeTables rope = make_rope_tables(positions, head_dim, rope_base);
-  attn.cos_cache = g.add_initializer("rope.cos", std::span<const float>(rope.cos), {rope.positions, rope.half_dim});
-  attn.sin_cache = g.add_initializer("rope.sin", std::span<const float>(rope.sin), {rope.positions, rope.half_dim});
+  // Padded heads (attention_head_dim) rotate their zero pairs by angle 0: cos 1, sin 0.
+  const int64_t half = padded_head_dim / 2;
+  std::vector<float> cos(static_cast<std::size_t>(positions * half), 1.0f), sin(cos.size(), 0.0f);
+  for (int64_t p = 0; p < positions; ++p) {
+    for (int64_t j = 0; j < rope.half_dim; ++j) {
+      cos[static_cast<std::size_t>(p * half + j)] = rope.cos[static_cast<std::size_t>(p * rope.half_dim + j)];
+      sin[static_cast<std::size_t>(p * half + j)] = rope.sin[static_cast<std::size_t>(p * rope.half_dim + j)];
+    }
+  }
+  attn.cos_cache = g.add_initializer("rope.cos", std::span<const float>(cos), {positions, half});
+  attn.sin_cache = g.add_initializer("rope.sin", std::span<const float>(sin), {positions, half});
   return attn;
 }
 
@@ -134,7 +157,7 @@ std::string transformer_stack(GraphBuilder& g, std::string x, const checkpoint::
   kv.assign(static_cast<std::size_t>(n_layer), {});
   for (int64_t i = 0; i < n_layer; ++i) {
     const std::string idx = std::to_string(i);
-    const Shape cache = {1, s.n_kv_head, "capacity", s.head_dim};
+    const Shape cache = {1, s.n_kv_head, "capacity", s.padded_head_dim()};
     std::string pk = g.add_input("past_key." + idx, ElemType::kFloat, cache);
     std::string pv = g.add_input("past_value." + idx, ElemType::kFloat, cache);
     auto scope = g.scope(prefix + idx);
@@ -144,7 +167,7 @@ std::string transformer_stack(GraphBuilder& g, std::string x, const checkpoint::
 }
 
 void add_present_outputs(GraphBuilder& g, const std::vector<BlockKv>& kv, const StackShape& s) {
-  const Shape cache = {1, s.n_kv_head, "capacity", s.head_dim};
+  const Shape cache = {1, s.n_kv_head, "capacity", s.padded_head_dim()};
   for (std::size_t i = 0; i < kv.size(); ++i) {
     g.add_output(kv[i].present_key, ElemType::kFloat, cache, "present_key." + std::to_string(i));
     g.add_output(kv[i].present_value, ElemType::kFloat, cache, "present_value." + std::to_string(i));

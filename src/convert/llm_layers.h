@@ -34,13 +34,20 @@ struct StackShape {
   int64_t ffn = 0;
   bool qk_norm = false;
   float norm_eps = 1e-6f;
+  int64_t attention_head_dim = 0;  // head_dim padded for the attention kernel; 0 = head_dim
+  int64_t padded_head_dim() const { return attention_head_dim > 0 ? attention_head_dim : head_dim; }
 };
+
+// The head size the attention kernel runs at: ORT's GroupQueryAttention takes only multiples of 16, so other
+// head sizes are zero-padded to the next one (exact: zero query/key dims add nothing to q.k, zero value dims give
+// zero outputs that are sliced off, RoPE leaves the padded pairs at zero). The KV cache holds padded heads.
+int64_t attention_head_dim(int64_t head_dim, int64_t multiple = 16);
 
 // Per-call graph values the attention needs.
 struct AttentionInputs {
   std::string seqlens_k;              // int32 [1]: total length - 1
   std::string total_sequence_length;  // int32 scalar
-  std::string cos_cache;              // [positions, head_dim / 2]
+  std::string cos_cache;              // [positions, attention_head_dim / 2]
   std::string sin_cache;
 };
 
@@ -58,7 +65,8 @@ std::string transformer_block(GraphBuilder& g, const std::string& x, const check
 
 // The graph inputs seqlens_k (int32 [1]) and total_sequence_length (int32 scalar), and RoPE caches for
 // `positions` positions (bf16-rounded as upstream, rope_tables.h).
-AttentionInputs add_attention_inputs(GraphBuilder& g, int64_t positions, int64_t head_dim, double rope_base);
+AttentionInputs add_attention_inputs(GraphBuilder& g, int64_t positions, int64_t head_dim, int64_t padded_head_dim,
+                                     double rope_base);
 
 // `n_layer` blocks reading weights "<prefix><i>." (prefix "layers." or "fast_layers."), each with the graph inputs
 // past_key.<i> / past_value.<i> [1, Hkv, "capacity", D]; `kv` receives the present values. Returns the stream.

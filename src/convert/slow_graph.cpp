@@ -73,9 +73,10 @@ onnx::ModelProto build_slow_graph(const checkpoint::LlmWeights& w, const TokenLa
   GraphBuilder g("fishtts_slow");
   const std::string tokens = g.add_input("tokens", ElemType::kInt64, {1, "seq"});
   const std::string codes = g.add_input("codes", ElemType::kInt64, {1, c.num_codebooks, "seq"});
-  const AttentionInputs attn = add_attention_inputs(g, c.max_seq_len, c.head_dim, c.rope_base);
+  const int64_t padded = attention_head_dim(c.head_dim, options.attention_head_multiple);
+  const AttentionInputs attn = add_attention_inputs(g, c.max_seq_len, c.head_dim, padded, c.rope_base);
   const StackShape s{c.dim, c.n_head, c.n_local_heads, c.head_dim, c.intermediate_size, c.attention_qk_norm,
-                     static_cast<float>(c.norm_eps)};
+                     static_cast<float>(c.norm_eps), padded};
   std::vector<BlockKv> kv;
   std::string x = transformer_stack(g, input_embedding(g, w, t, tokens, codes), w.tensors, "layers.", c.n_layer, s, attn,
                                     options.weights, kv);

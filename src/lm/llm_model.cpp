@@ -16,6 +16,7 @@ StackKvShape stack_from_json(const nlohmann::json& j) {
   s.n_layer = j.at("n_layer").get<int64_t>();
   s.n_kv_head = j.at("n_kv_head").get<int64_t>();
   s.head_dim = j.at("head_dim").get<int64_t>();
+  s.kv_head_dim = j.value("kv_head_dim", s.head_dim);  // bundles from before padding: unpadded
   s.dim = j.at("dim").get<int64_t>();
   s.head_rows = j.at("head_rows").get<int64_t>();
   // Bundles from before these fields: S1's shapes (2 query heads per KV head, FFN 3 x dim).

@@ -20,6 +20,7 @@ struct StackKvShape {
   int64_t n_head = 0;
   int64_t n_kv_head = 0;
   int64_t head_dim = 0;
+  int64_t kv_head_dim = 0;  // the KV cache's (head_dim padded for the attention kernel, llm_layers.h)
   int64_t dim = 0;
   int64_t ffn = 0;
   int64_t head_rows = 0;  // logits per call

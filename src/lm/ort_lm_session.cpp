@@ -45,11 +45,11 @@ OrtLmSession::OrtLmSession(const LlmModel& model, int capacity)
 }
 
 void OrtLmSession::init_stack(Stack& stack, const StackKvShape& shape, int64_t capacity) {
-  const auto count = static_cast<std::size_t>(shape.n_kv_head * capacity * shape.head_dim);
+  const auto count = static_cast<std::size_t>(shape.n_kv_head * capacity * shape.kv_head_dim);
   for (int64_t i = 0; i < shape.n_layer; ++i) {
     for (const char* kind : {"key", "value"}) {
       stack.buffers.emplace_back(count, 0.0f);
-      stack.values.push_back(tensor(cpu_, stack.buffers.back().data(), count, {1, shape.n_kv_head, capacity, shape.head_dim}));
+      stack.values.push_back(tensor(cpu_, stack.buffers.back().data(), count, {1, shape.n_kv_head, capacity, shape.kv_head_dim}));
       const std::string idx = std::to_string(i);
       // The same buffer in and out: GroupQueryAttention appends the new positions in place.
       stack.binding.BindInput(("past_" + std::string(kind) + "." + idx).c_str(), stack.values.back());
@@ -106,7 +106,7 @@ std::shared_ptr<const KvPrefix> OrtLmSession::save_prefix(int positions) const {
   const StackKvShape& s = model_.info().slow;
   auto prefix = std::make_shared<KvPrefix>();
   prefix->positions = positions;
-  const auto d = static_cast<std::size_t>(s.head_dim);
+  const auto d = static_cast<std::size_t>(s.kv_head_dim);
   for (const std::vector<float>& buffer : slow_.buffers) {
     std::vector<float> saved;
     saved.reserve(static_cast<std::size_t>(s.n_kv_head) * static_cast<std::size_t>(positions) * d);
@@ -125,7 +125,7 @@ SlowResult OrtLmSession::prefill_after(const KvPrefix& prefix, const text::IntMa
       prefix.positions > capacity_ || prefix.buffers.size() != slow_.buffers.size()) {
     return prefill(prompt);  // nothing usable to restore: the plain prefill is always right
   }
-  const auto d = static_cast<std::size_t>(s.head_dim);
+  const auto d = static_cast<std::size_t>(s.kv_head_dim);
   const auto rows = static_cast<std::size_t>(prefix.positions) * d;
   for (std::size_t b = 0; b < slow_.buffers.size(); ++b) {
     for (int64_t h = 0; h < s.n_kv_head; ++h) {

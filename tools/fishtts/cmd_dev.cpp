@@ -28,8 +28,8 @@ struct StatsOptions {
 void add_make_checkpoint(CLI::App& dev) {
   auto opt = std::make_shared<MakeOptions>();
   CLI::App* cmd = dev.add_subcommand("make-checkpoint", "Write a random-weight checkpoint folder in the official S1 format");
-  cmd->add_option("--preset", opt->preset, "tiny (the fixture's sizes) or s1-mini (real S1-mini shapes, ~3.6 GB)")
-      ->check(CLI::IsMember({"tiny", "s1-mini"}));
+  cmd->add_option("--preset", opt->preset, "tiny (the fixture's sizes), tiny-odd-heads (head sizes 40 and 24) or s1-mini (real S1-mini shapes, ~3.6 GB)")
+      ->check(CLI::IsMember({"tiny", "tiny-odd-heads", "s1-mini"}));
   cmd->add_option("--seed", opt->seed, "Seed of the random weights");
   cmd->add_option("--out", opt->out, "Output folder (created)")->required();
   cmd->callback([opt] {
