@@ -1,0 +1,58 @@
+// `fishtts serve` (the demo model) through Fish Audio's own Node SDK (`fish-audio`), pointed at the server with
+// its baseUrl option: msgpack requests to /v1/tts, the audio read as a stream, and a refusal's message.
+//   node fish-sdk.test.mjs --cli build/tools/fishtts/fishtts
+// Exit 0 = passed, 1 = failed, 77 = skipped (node_modules or ffmpeg missing: scripts/setup.sh installs both).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+
+import { FFMPEG, FFPROBE, probeAudio } from './audio-probe.mjs';
+import { cliOptions, loadPackage, skip, startDemoServer } from './harness.mjs';
+
+const options = cliOptions();
+const { FishAudioClient, FishAudioError } = await loadPackage('fish-audio');
+for (const tool of [FFPROBE, FFMPEG]) {
+  if (!fs.existsSync(tool)) skip(`${tool} is missing (bash scripts/setup.sh installs Debian's ffmpeg)`);
+}
+
+// A fixed seed and a short generation (extension fields the SDK passes through in its msgpack body).
+const REQUEST = { text: 'Hello from the Fish Audio SDK test.', seed: 7, max_new_tokens: 48 };
+
+let server;
+let client;
+before(async () => {
+  server = await startDemoServer(options);
+  client = new FishAudioClient({ apiKey: 'any-key', baseUrl: `http://127.0.0.1:${server.port}` });
+});
+after(async () => { await server?.stop(); });
+
+// The SDK answers with the response's body stream: read it piece by piece, as its README's example does.
+async function convert(request) {
+  const stream = await client.textToSpeech.convert(request, 's1');
+  const pieces = [];
+  for await (const piece of stream) pieces.push(Buffer.from(piece));
+  return Buffer.concat(pieces);
+}
+
+let wavSeconds;
+test('convert to wav: a 44.1 kHz mono WAV', async () => {
+  const audio = probeAudio(await convert({ ...REQUEST, format: 'wav' }));
+  assert.deepEqual([audio.container, audio.codec, audio.sampleRate, audio.channels], ['wav', 'pcm_s16le', 44100, 1]);
+  assert.ok(audio.seconds > 0.5, `${audio.seconds} s`);
+  wavSeconds = audio.seconds;
+});
+
+for (const [format, container, codec, rate] of [['mp3', 'mp3', 'mp3', 44100], ['opus', 'ogg', 'opus', 48000]]) {
+  test(`convert to ${format}: ${codec} at ${rate} Hz, as long as the wav`, async () => {
+    const audio = probeAudio(await convert({ ...REQUEST, format }));
+    assert.deepEqual([audio.container, audio.codec, audio.sampleRate], [container, codec, rate]);
+    assert.ok(Math.abs(audio.seconds - wavSeconds) <= 0.05 * wavSeconds, `${audio.seconds} s, wav ${wavSeconds} s`);
+  });
+}
+
+test('a refused request throws a FishAudioError with the status and the server\'s message', async () => {
+  const error = await convert({ ...REQUEST, format: 'wav', temperature: 5 }).then(() => null, (e) => e);
+  assert.ok(error instanceof FishAudioError, `expected a FishAudioError, got ${error}`);
+  assert.equal(error.statusCode, 422);
+  assert.match(error.message, /temperature/);
+});
