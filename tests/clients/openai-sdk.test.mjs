@@ -114,6 +114,34 @@ test('models.list() has tts-1; /v1/audio/voices and /v1/audio/models list what O
   assert.ok(models.models.some((m) => m.id === 'tts-1'), JSON.stringify(models));
 });
 
+test('voices: a stored reference is a voice by its id, {id} works too, instructions are accepted', async () => {
+  const base = `http://127.0.0.1:${server.port}/v1`;
+  // Any speech is a reference for the demo model: store one of its own answers under an id.
+  const form = new FormData();
+  form.append('id', 'sdk-voice');
+  form.append('text', INPUT);
+  form.append('audio', new Blob([await bytesOf(await speech({ response_format: 'wav' }))]), 'voice.wav');
+  const added = await fetch(`${base}/references/add`, { method: 'POST', body: form, headers: { Accept: 'application/json' } });
+  if (added.status !== 200) assert.fail(`references/add: ${added.status} ${await added.text()}`);
+  const voices = await (await fetch(`${base}/audio/voices`)).json();
+  assert.ok(voices.voices.some((v) => v.id === 'sdk-voice'), JSON.stringify(voices));
+
+  // Each body is read before the next request: the server has one worker.
+  const answer = async (params) => {
+    const response = await speech({ response_format: 'pcm', ...params });
+    return { headers: response.headers, pcm: await bytesOf(response) };
+  };
+  const plain = await answer({});
+  assert.equal(plain.headers.get('x-fishtts-voice'), 'default');
+  const byName = await answer({ voice: 'sdk-voice' });
+  assert.equal(byName.headers.get('x-fishtts-voice'), null);
+  const byId = await answer({ voice: { id: 'sdk-voice' }, instructions: 'Speak warmly.' });
+  assert.match(byId.headers.get('x-fishtts-instructions') ?? '', /^ignored/);
+  // Same seed: the reference in the prompt is what makes the audio differ, and both spellings pick it.
+  assert.ok(!byName.pcm.equals(plain.pcm), 'the stored voice changed nothing');
+  assert.ok(byId.pcm.equals(byName.pcm), `voice {id} gave ${byId.pcm.length} bytes, by name ${byName.pcm.length}`);
+});
+
 test('a refused request throws an APIError carrying the server\'s own message', async () => {
   const refusal = async (params, status, text) => {
     const error = await speech(params).then(() => null, (e) => e);
