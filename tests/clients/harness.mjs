@@ -32,11 +32,12 @@ export async function loadPackage(name) {
   return import(name);
 }
 
-// `fishtts serve` with no --model (the demo model: random weights, noise) and a reference folder of its own.
-export async function startDemoServer({ cli, cacheDir }) {
+// `fishtts serve` with no --model (the demo model: random weights, noise), a reference folder of its own and any
+// further arguments.
+export async function startDemoServer({ cli, cacheDir }, args = []) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fishtts-clients-'));
   const server = await startServer(cli, ['--references-dir', path.join(work, 'refs'),
-                                         '--cache-dir', cacheDir ?? path.join(work, 'cache')]);
+                                         '--cache-dir', cacheDir ?? path.join(work, 'cache'), ...args]);
   return {
     ...server,
     async stop() {
