@@ -80,28 +80,30 @@ for (const speed of [0.5, 2.0]) {
   });
 }
 
-test('the body streams: its first piece arrives long before its end', async () => {
-  // Three sentences = two text chunks at the route's chunk_length of 200, each generated in turn.
-  const input = 'The first sentence of this test is long enough to matter. The second one keeps the model busy while ' +
-    'the first audio is already on its way to the client. The third sentence ends the request, well after the first ' +
-    'bytes arrived, and it is here to make the request last.';
-  const started = performance.now();
-  const response = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input, seed: 7,
-                                                      max_new_tokens: 64 });
-  let first = null;
-  let pieces = 0;
-  let bytes = 0;
-  for await (const piece of response.body) {
-    first ??= performance.now() - started;
-    pieces += 1;
-    bytes += piece.length;
-  }
-  const total = performance.now() - started;
-  console.log(`# first piece after ${first.toFixed(0)} ms, end after ${total.toFixed(0)} ms, ${pieces} pieces, ` +
-              `${bytes} bytes`);
-  assert.ok(pieces > 2, `${pieces} pieces`);
-  assert.ok(first < 0.5 * total, `first piece after ${first.toFixed(0)} ms of ${total.toFixed(0)} ms`);
-});
+// Three sentences = two text chunks at the route's chunk_length of 200, each generated in turn (2 x 32 frames).
+const LONG_INPUT = 'The first sentence of this test is long enough to matter. The second one keeps the model busy while ' +
+  'the first audio is already on its way to the client. The third sentence ends the request, well after the first ' +
+  'bytes arrived, and it is here to make the request last.';
+for (const format of [undefined, 'opus', 'aac', 'flac', 'wav', 'pcm']) {
+  test(`${format ?? 'mp3 (default)'} streams: the body's first piece arrives long before its end`, async () => {
+    const started = performance.now();
+    const response = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: LONG_INPUT, seed: 7,
+                                                        max_new_tokens: 32, ...(format ? { response_format: format } : {}) });
+    let first = null;
+    let pieces = 0;
+    let bytes = 0;
+    for await (const piece of response.body) {
+      first ??= performance.now() - started;
+      pieces += 1;
+      bytes += piece.length;
+    }
+    const total = performance.now() - started;
+    console.log(`# ${format ?? 'mp3'}: first piece after ${first.toFixed(0)} ms, end after ${total.toFixed(0)} ms, ` +
+                `${pieces} pieces, ${bytes} bytes`);
+    assert.ok(pieces > 2, `${pieces} pieces`);
+    assert.ok(first < 0.5 * total, `first piece after ${first.toFixed(0)} ms of ${total.toFixed(0)} ms`);
+  });
+}
 
 test('models.list() has tts-1; /v1/audio/voices and /v1/audio/models list what Open WebUI reads', async () => {
   const ids = [];
