@@ -4,17 +4,14 @@
 //   node fish-sdk.test.mjs --cli build/tools/fishtts/fishtts
 // Exit 0 = passed, 1 = failed, 77 = skipped (node_modules or ffmpeg missing: scripts/setup.sh installs both).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { FFMPEG, FFPROBE, probeAudio } from './audio-probe.mjs';
-import { cliOptions, loadPackage, skip, startDemoServer } from './harness.mjs';
+import { probeAudio } from './audio-probe.mjs';
+import { cliOptions, loadPackage, requireFfmpeg, startDemoServer } from './harness.mjs';
 
 const options = cliOptions();
 const { FishAudioClient, FishAudioError } = await loadPackage('fish-audio');
-for (const tool of [FFPROBE, FFMPEG]) {
-  if (!fs.existsSync(tool)) skip(`${tool} is missing (bash scripts/setup.sh installs Debian's ffmpeg)`);
-}
+requireFfmpeg();
 
 // A fixed seed and a short generation (extension fields the SDK passes through in its msgpack body).
 const REQUEST = { text: 'Hello from the Fish Audio SDK test.', seed: 7, max_new_tokens: 48 };

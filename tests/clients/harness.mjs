@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { FFMPEG, FFPROBE } from './audio-probe.mjs';
 import { startServer } from '../browser/serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,6 +31,13 @@ export async function loadPackage(name) {
     skip(`tests/clients/node_modules/${name} is missing (bash scripts/setup.sh runs npm ci in tests/clients)`);
   }
   return import(name);
+}
+
+// The answers are read back by FFmpeg's tools, or the test is skipped naming the install step.
+export function requireFfmpeg() {
+  for (const tool of [FFPROBE, FFMPEG]) {
+    if (!fs.existsSync(tool)) skip(`${tool} is missing (bash scripts/setup.sh installs Debian's ffmpeg)`);
+  }
 }
 
 // `fishtts serve` with no --model (the demo model: random weights, noise), a reference folder of its own and any

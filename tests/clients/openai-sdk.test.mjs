@@ -1,20 +1,17 @@
 // `fishtts serve` (the demo model) through the official `openai` Node SDK, as an app would call OpenAI: speech in
-// all six formats decoded back by FFmpeg, the default format, a body that streams, models and voices, the server's
-// error text in the SDK's error, speed, and stream_format "sse".
+// all six formats decoded back by FFmpeg, the default format, bodies that stream, models and voices (a stored
+// reference too), the server's error text in the SDK's error, speed, and stream_format "sse".
 //   node openai-sdk.test.mjs --cli build/tools/fishtts/fishtts
 // Exit 0 = passed, 1 = failed, 77 = skipped (node_modules or ffmpeg missing: scripts/setup.sh installs both).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { FFMPEG, FFPROBE, pcmSeconds, probeAudio } from './audio-probe.mjs';
-import { cliOptions, loadPackage, skip, startDemoServer } from './harness.mjs';
+import { pcmSeconds, probeAudio } from './audio-probe.mjs';
+import { cliOptions, loadPackage, requireFfmpeg, startDemoServer } from './harness.mjs';
 
 const options = cliOptions();
 const { default: OpenAI, APIError } = await loadPackage('openai');
-for (const tool of [FFPROBE, FFMPEG]) {
-  if (!fs.existsSync(tool)) skip(`${tool} is missing (bash scripts/setup.sh installs Debian's ffmpeg)`);
-}
+requireFfmpeg();
 
 // The demo model is noise: a fixed seed makes every answer the same frames, and the extension field max_new_tokens
 // keeps each one short (48 frames = 2.23 s of audio at 44.1 kHz, ~0.5 s of work on an idle core).
