@@ -160,11 +160,14 @@ std::shared_lock<std::shared_mutex> ReferenceStore::read_lock() const {
   return std::shared_lock(mutex_);
 }
 
-std::unique_lock<std::shared_mutex> ReferenceStore::write_lock() {
+ReferenceStore::WriteLock ReferenceStore::write_lock() {
   // Holding the gate while readers drain keeps new readers out, so a busy server cannot starve a writer
   // (glibc's rwlock, behind std::shared_mutex, prefers readers).
-  std::lock_guard gate(gate_);
-  return std::unique_lock(mutex_);
+  std::unique_lock<std::shared_mutex> threads = [this] {
+    std::lock_guard gate(gate_);
+    return std::unique_lock(mutex_);
+  }();
+  return WriteLock{std::move(threads), FolderLock(root_)};
 }
 
 fs::path ReferenceStore::folder_of(const std::string& id) const {

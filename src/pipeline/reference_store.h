@@ -16,8 +16,9 @@
 // codes() writes its cache file with temporary-file + rename, so concurrent readers of the same id are safe and
 // at worst encode twice); add/remove/rename take it exclusive, behind a gate that stops new readers while a
 // writer waits (no writer starvation). An encode in progress therefore delays a delete of any id until it ends;
-// decoding an added upload happens before the lock is taken. Processes sharing a folder are not locked against each other, but every change is a
-// single rename, so none of them ever sees a half-written reference.
+// decoding an added upload happens before the lock is taken. Processes sharing a folder (replicas on one volume,
+// the CLI beside a server) also take an flock on "<root>/.lock" for every change (folder_lock.h), and every change
+// is a single rename, so none of them ever sees a half-written reference.
 //
 // Crash safety: add() writes into "<root>/.tmp-..." and renames the finished folder into place; remove() renames
 // the folder to "<root>/.trash-..." before deleting it. Names starting with '.' are never valid ids, so list()
@@ -33,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/folder_lock.h"
 #include "text/prompt.h"
 
 namespace fishtts::pipeline {
@@ -103,7 +105,12 @@ class ReferenceStore {
   void add_decoded(const std::string& id, std::span<const float> samples, const std::string& text);
 
   std::shared_lock<std::shared_mutex> read_lock() const;
-  std::unique_lock<std::shared_mutex> write_lock();
+  // This process's threads, then other processes on the same folder.
+  struct WriteLock {
+    std::unique_lock<std::shared_mutex> threads;
+    FolderLock processes;
+  };
+  WriteLock write_lock();
 
   std::filesystem::path root_;
   ReferenceStoreOptions options_;

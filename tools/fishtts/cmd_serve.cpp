@@ -9,8 +9,13 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
+#include <string>
 #include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "common/error.h"
@@ -28,6 +33,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   server::ServerOptions server;
   std::size_t max_body_mb = 64;
+  std::vector<std::string> voice_map;
   double head_timeout_s = 10, body_timeout_s = 300, write_timeout_s = 60, shutdown_grace_s = 10;
   std::string api_key_file;
 };
@@ -75,6 +81,27 @@ void warm_up(const std::shared_ptr<const pipeline::Engine>& engine, Progress& pr
   progress.line(line);
 }
 
+// --voice-map entries: NAME=ID, or a JSON file holding an object of names to ids.
+std::map<std::string, std::string> parse_voice_map(const std::vector<std::string>& entries) {
+  std::map<std::string, std::string> map;
+  for (const std::string& entry : entries) {
+    if (const std::size_t eq = entry.find('='); eq != std::string::npos) {
+      if (eq == 0 || eq + 1 == entry.size()) throw CLI::ValidationError("--voice-map", "expected NAME=REFERENCE_ID: " + entry);
+      map[entry.substr(0, eq)] = entry.substr(eq + 1);
+      continue;
+    }
+    std::ifstream in(entry);
+    if (!in) throw CLI::ValidationError("--voice-map", "not NAME=ID and no such file: " + entry);
+    const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) throw CLI::ValidationError("--voice-map", entry + ": expected a JSON object of names to ids");
+    for (const auto& [name, id] : j.items()) {
+      if (!id.is_string()) throw CLI::ValidationError("--voice-map", entry + ": voice '" + name + "' is not a string id");
+      map[name] = id.get<std::string>();
+    }
+  }
+  return map;
+}
+
 void run(ServeOptions& opt) {
   // Many connection threads, each with its own glibc arena, would each keep the high-water mark of the largest
   // answer it built (measured: +75 MB between a third and the end of a 30 s hostile load, stable with 2 arenas).
@@ -87,6 +114,7 @@ void run(ServeOptions& opt) {
   opt.server.http.write_timeout = ms(opt.write_timeout_s);
   opt.server.shutdown_grace = ms(opt.shutdown_grace_s);
   if (!opt.api_key_file.empty()) opt.server.api_key = read_api_key_file(opt.api_key_file);
+  opt.server.voice_map = parse_voice_map(opt.voice_map);
 
   // Signals go to one waiting thread (blocked everywhere else, before any thread starts).
   sigset_t signals;
@@ -135,6 +163,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--allowed-origin", opt->server.allowed_origins,
                   "Without --api-key, a web origin (e.g. http://my-app:3000) that may call the server besides "
                   "loopback ones; repeatable");
+  cmd->add_option("--cors-origin", opt->server.cors_origins,
+                  "Answer browser apps on this origin with CORS headers (repeatable; '*' = any, only without --api-key)");
+  cmd->add_option("--voice-map", opt->voice_map,
+                  "OpenAI voice NAME=REFERENCE_ID (repeatable), or a JSON file {\"alloy\": \"my-voice\", ...}");
   cmd->add_option("--max-text-length", opt->server.max_text_length, "Longest text in characters (default 20000; 0 = unlimited)");
   cmd->add_option("--max-queue", opt->server.max_queue, "Requests that may wait for the worker; more get 503")
       ->check(CLI::Range(1, 1024));

@@ -1,5 +1,6 @@
 // What OpenAI-style clients call to discover a server: GET /v1/models and /v1/audio/models (the one loaded model,
-// with the OpenAI TTS model names it answers to) and GET /v1/audio/voices (the stored references, plus "default";
+// with the OpenAI TTS model names it answers to) and GET /v1/audio/voices (the --voice-map names, the stored
+// references, plus "default";
 // Open WebUI's {"voices": [{id, name}]} shape).
 #include "server_context.h"
 
@@ -30,6 +31,7 @@ void add_catalog_routes(ServerContext& ctx) {
   }));
   ctx.router.get("/v1/audio/voices", guarded([&ctx](const HttpRequest&, HttpResponse& res) {
     nlohmann::json voices = nlohmann::json::array({{{"id", "default"}, {"name", "default"}}});
+    for (const auto& [name, id] : ctx.options.voice_map) voices.push_back({{"id", name}, {"name", name + " (" + id + ")"}});
     for (const std::string& id : ctx.references.list()) voices.push_back({{"id", id}, {"name", id}});
     send_json(res, {{"voices", voices}});
   }));

@@ -19,12 +19,13 @@ std::string trimmed_lower(std::string s) {
   return s;
 }
 
-// Spec 7: ?format decides alone when it names a format (only "json" selects JSON, as in S1); otherwise JSON iff
+// Spec 7: ?format decides alone when it names a format ("json" selects JSON as in S1, "application/json" as at
+// upstream's HEAD); otherwise JSON iff
 // Accept has application/json and not application/msgpack.
 bool wants_json(const HttpRequest& req) {
   const std::string format = trimmed_lower(req.param("format"));
   if (format == "json" || format == "application/json" || format == "msgpack" || format == "application/msgpack") {
-    return format == "json";
+    return format == "json" || format == "application/json";
   }
   const std::string accept = req.header("Accept");
   return accept.find("application/json") != std::string::npos && accept.find("application/msgpack") == std::string::npos;

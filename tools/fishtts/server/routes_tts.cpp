@@ -248,6 +248,16 @@ void add_tts_routes(ServerContext& ctx) {
   }));
   ctx.router.post("/v1/audio/speech", guarded([&ctx](const HttpRequest& req, HttpResponse& res) {
     TtsRequest tts = parse_openai_speech_request(read_body(req));
+    // --voice-map names a stored reference for a voice name (alloy -> my-voice); it must exist.
+    if (tts.reference_id) {
+      if (const auto mapped = ctx.options.voice_map.find(*tts.reference_id); mapped != ctx.options.voice_map.end()) {
+        if (!ctx.references.contains(mapped->second)) {
+          throw HttpError(404, "voice '" + mapped->first + "' maps to reference '" + mapped->second +
+                                   "' (--voice-map), which does not exist");
+        }
+        tts.reference_id = mapped->second;
+      }
+    }
     // OpenAI clients send a voice on every call, usually a built-in name (alloy, nova, ...): a voice that is not a
     // stored reference speaks with the default voice, and the answer says so.
     if (tts.reference_id && !(pipeline::is_valid_reference_id(*tts.reference_id) &&

@@ -98,13 +98,42 @@ void run_on_worker(ServerContext& ctx, std::function<void()> work) {
 
 namespace {
 
-// Everything a request goes through: the key check, the route, OpenAI's error shape on OpenAI's paths, metrics.
+// The CORS origin to answer for this request ("*" or the request's Origin), or "" when it gets no CORS headers.
+std::string cors_origin(const ServerContext& ctx, const HttpRequest& req) {
+  const std::string origin = req.header("Origin");
+  if (origin.empty()) return "";
+  for (const std::string& allowed : ctx.options.cors_origins) {
+    if (allowed == "*" || allowed == origin) return allowed == "*" ? "*" : origin;
+  }
+  return "";
+}
+
+void add_cors_headers(HttpResponse& res, const std::string& origin) {
+  res.set_header("Access-Control-Allow-Origin", origin);
+  if (origin != "*") res.set_header("Vary", "Origin");
+  res.set_header("Access-Control-Expose-Headers",
+                 "Content-Disposition, X-Fishtts-Frames, X-Fishtts-Rtf, X-Fishtts-Text-Chunks, X-Fishtts-Voice, "
+                 "X-Fishtts-Instructions");
+}
+
+// Everything a request goes through: CORS preflights, the origin and key checks, the route, OpenAI's error
+// shape on OpenAI's paths, metrics.
 void dispatch(ServerContext& ctx, const HttpRequest& req, HttpResponse& res) {
   const bool open = ctx.options.api_key.empty() || req.path == "/v1/health" || is_page_path(req.path);
   const HttpHandler* handler = nullptr;
   std::string allowed;
+  const std::string cors = cors_origin(ctx, req);
+  if (!cors.empty() && req.method == "OPTIONS") {  // a preflight carries no key: answered before auth
+    res.status = 204;
+    add_cors_headers(res, cors);
+    res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+    res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept");
+    res.set_header("Access-Control-Max-Age", "600");
+    ctx.metrics.count_request(route_label(req.path), res.status);
+    return;
+  }
   const std::optional<std::string> cross_origin =
-      ctx.options.api_key.empty() && req.path != "/v1/health"
+      ctx.options.api_key.empty() && req.path != "/v1/health" && cors.empty()
           ? cross_origin_refusal(req, ctx.options.host, ctx.options.allowed_origins)
           : std::nullopt;
   if (cross_origin) {
@@ -128,6 +157,7 @@ void dispatch(ServerContext& ctx, const HttpRequest& req, HttpResponse& res) {
       send_json(res, openai_error_envelope(res.status, fish["message"].get<std::string>()));
     }
   }
+  if (!cors.empty()) add_cors_headers(res, cors);
   // Counted before the response is written, so a client reading /metrics next sees its request.
   ctx.metrics.count_request(route_label(req.path), res.status);
 }
@@ -153,6 +183,12 @@ Server::Server(std::shared_ptr<const pipeline::Engine> engine, ServerOptions opt
   if (options.http.max_connections < options.max_queue + 2) {
     throw Error(ErrorCode::kInvalidArgument, "--max-connections must be at least --max-queue + 2 (" +
                                                  std::to_string(options.max_queue + 2) + ")");
+  }
+  const auto& cors = options.cors_origins;
+  if (!options.api_key.empty() && std::find(cors.begin(), cors.end(), "*") != cors.end()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--cors-origin '*' is only allowed without --api-key (any web page could then use the key); "
+                "name the origins instead");
   }
   context_ = std::make_unique<ServerContext>(std::move(engine), std::move(options));
   ServerContext& ctx = *context_;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct ServerOptions {
   int port = 8080;                       // 0 = any free port (bind() returns it)
   std::string api_key;                   // empty = no authentication
   std::vector<std::string> allowed_origins;  // without a key: web origins besides loopback ones ("*" = any)
+  std::vector<std::string> cors_origins;     // origins answered with CORS headers ("*" only without a key)
+  std::map<std::string, std::string> voice_map;  // OpenAI voice name -> stored reference id
   std::size_t max_text_length = 20000;   // characters (code points); 0 = unlimited (upstream's default)
   std::size_t max_queue = 4;             // requests waiting for the worker beyond the running one
   HttpLimits http;                       // body, head and connection limits, deadlines
