@@ -46,9 +46,16 @@ export async function startDemoServer({ cli, cacheDir }, args = []) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fishtts-clients-'));
   const server = await startServer(cli, ['--references-dir', path.join(work, 'refs'),
                                          '--cache-dir', cacheDir ?? path.join(work, 'cache'), ...args]);
+  // A test ended by a signal (Ctrl-C, a kill) or a crash must not leave its server running: SIGTERM it on the way out.
+  const onExit = () => { server.stop(); fs.rmSync(work, { recursive: true, force: true }); };
+  process.once('exit', onExit);
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
+  }
   return {
     ...server,
     async stop() {
+      process.off('exit', onExit);
       await server.stop();
       fs.rmSync(work, { recursive: true, force: true });
     },
