@@ -1,6 +1,6 @@
 // `fishtts serve` (the demo model) through the official `openai` Node SDK, as an app would call OpenAI: speech in
 // all six formats decoded back by FFmpeg, the default format, bodies that stream, models and voices (a stored
-// reference too), the server's error text in the SDK's error, speed, and stream_format "sse".
+// reference and a --voice-map name too), the server's error text in the SDK's error, speed, and stream_format "sse".
 //   node openai-sdk.test.mjs --cli build/tools/fishtts/fishtts
 // Exit 0 = passed, 1 = failed, 77 = skipped (node_modules or ffmpeg missing: scripts/setup.sh installs both).
 import assert from 'node:assert/strict';
@@ -22,7 +22,8 @@ const FRAME_SECONDS = 2048 / 44100;
 let server;
 let client;
 before(async () => {
-  server = await startDemoServer(options);
+  // nova is mapped to a reference that the voices test stores later: until then the map points at nothing.
+  server = await startDemoServer(options, ['--voice-map', 'nova=sdk-voice']);
   // maxRetries 0: a 5xx must fail the test, not be retried into a pass.
   client = new OpenAI({ baseURL: `http://127.0.0.1:${server.port}/v1`, apiKey: 'any-key', maxRetries: 0, timeout: 60000 });
 });
@@ -113,8 +114,11 @@ test('models.list() has tts-1; /v1/audio/voices and /v1/audio/models list what O
   assert.ok(models.models.some((m) => m.id === 'tts-1'), JSON.stringify(models));
 });
 
-test('voices: a stored reference is a voice by its id, {id} works too, instructions are accepted', async () => {
+test('voices: a stored reference by its id, as {id} and through --voice-map; instructions are accepted', async () => {
   const base = `http://127.0.0.1:${server.port}/v1`;
+  const unmapped = await speech({ voice: 'nova' }).then(() => null, (e) => e);
+  assert.ok(unmapped instanceof APIError && unmapped.status === 404, `nova before its reference: ${unmapped}`);
+  assert.match(unmapped.message, /sdk-voice/);
   // Any speech is a reference for the demo model: store one of its own answers under an id.
   const form = new FormData();
   form.append('id', 'sdk-voice');
@@ -123,7 +127,9 @@ test('voices: a stored reference is a voice by its id, {id} works too, instructi
   const added = await fetch(`${base}/references/add`, { method: 'POST', body: form, headers: { Accept: 'application/json' } });
   if (added.status !== 200) assert.fail(`references/add: ${added.status} ${await added.text()}`);
   const voices = await (await fetch(`${base}/audio/voices`)).json();
-  assert.ok(voices.voices.some((v) => v.id === 'sdk-voice'), JSON.stringify(voices));
+  for (const id of ['sdk-voice', 'nova', 'default']) {
+    assert.ok(voices.voices.some((v) => v.id === id), `${id} in ${JSON.stringify(voices)}`);
+  }
 
   // Each body is read before the next request: the server has one worker.
   const answer = async (params) => {
@@ -136,9 +142,11 @@ test('voices: a stored reference is a voice by its id, {id} works too, instructi
   assert.equal(byName.headers.get('x-fishtts-voice'), null);
   const byId = await answer({ voice: { id: 'sdk-voice' }, instructions: 'Speak warmly.' });
   assert.match(byId.headers.get('x-fishtts-instructions') ?? '', /^ignored/);
-  // Same seed: the reference in the prompt is what makes the audio differ, and both spellings pick it.
+  const mapped = await answer({ voice: 'nova' });
+  // Same seed: the reference in the prompt is what makes the audio differ, and all three names pick it.
   assert.ok(!byName.pcm.equals(plain.pcm), 'the stored voice changed nothing');
   assert.ok(byId.pcm.equals(byName.pcm), `voice {id} gave ${byId.pcm.length} bytes, by name ${byName.pcm.length}`);
+  assert.ok(mapped.pcm.equals(byName.pcm), `voice nova gave ${mapped.pcm.length} bytes, sdk-voice ${byName.pcm.length}`);
 });
 
 test('a refused request throws an APIError carrying the server\'s own message', async () => {
