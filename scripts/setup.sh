@@ -2,7 +2,8 @@
 # Installs everything fishtts needs to build and test on a Debian bookworm machine:
 #   - the Debian packages (apt-get, as root or through sudo), only those missing;
 #   - ONNX Runtime (C/C++ headers + Linux x64 library, pinned, integrity-checked) into third_party/onnxruntime;
-#   - the browser test's node packages (tests/browser/package-lock.json) with npm ci.
+#   - the node packages of the browser test and the client SDK tests (tests/{browser,clients}/package-lock.json)
+#     with npm ci.
 # Idempotent: a second run checks and changes nothing. Fails loudly, naming what went wrong.
 set -euo pipefail
 
@@ -37,6 +38,7 @@ DEBIAN_PACKAGES=(
   python3-cffi python3-numpy python3-soundfile               # the Python package (python/): cffi binding, arrays, audio files
   python3-venv python3-setuptools python3-wheel python3-pytest # pip install ./python offline (README), its tests
   chromium chromium-driver fonts-liberation                   # test-only: the web page in a real browser
+  ffmpeg                                                      # test-only: ffprobe/ffmpeg decode the client tests' answers
 )
 
 say() { printf '[setup] %s\n' "$*"; }
@@ -119,20 +121,22 @@ install_onnxruntime() {
   say "ONNX Runtime $ORT_VERSION: installed into third_party/onnxruntime"
 }
 
-# playwright-core, exactly as locked; skipped (no network) when node_modules already holds this lock.
-install_browser_test_packages() {
-  local dir="$ROOT/tests/browser" stamp="$ROOT/tests/browser/node_modules/.fishtts-lock"
+# A test folder's npm packages exactly as its package-lock.json says; skipped (no network) when its node_modules
+# already holds this lock. $1 = folder under tests/, $2 = what it is for the log.
+install_test_packages() {
+  local dir="$ROOT/tests/$1" stamp="$ROOT/tests/$1/node_modules/.fishtts-lock"
   if cmp -s "$dir/package-lock.json" "$stamp"; then
-    say "browser test packages: present in tests/browser/node_modules"
+    say "$2 packages: present in tests/$1/node_modules"
     return
   fi
   ensure_npm
-  say "browser test packages: npm ci in tests/browser"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/browser failed (is the npm registry reachable?)"
+  say "$2 packages: npm ci in tests/$1"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/$1 failed (is the npm registry reachable?)"
   cp "$dir/package-lock.json" "$stamp"
 }
 
 install_debian_packages
 install_onnxruntime
-install_browser_test_packages
+install_test_packages browser 'browser test (playwright-core)'
+install_test_packages clients 'client SDK test (openai, fish-audio)'
 say "done"
