@@ -148,6 +148,16 @@ TEST(ServerRequests, Base64ReferencesDecode) {
   EXPECT_EQ(std::string(r.references[0].audio.begin(), r.references[0].audio.end()), "hi");
 }
 
+TEST(ServerRequests, FishSdkFieldsSampleRateAndProsodySpeed) {
+  const TtsRequest r = parse_tts_request(json_body({{"text", "x"}, {"format", "mp3"}, {"streaming", true},
+                                                    {"sample_rate", 16000}, {"prosody", {{"speed", 1.5}, {"volume", 0}}}}));
+  EXPECT_TRUE(r.streaming);  // any format streams
+  EXPECT_EQ(r.output_rate, 16000);
+  EXPECT_EQ(r.speed, 1.5);
+  EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"format", "opus"}, {"sample_rate", 44100}})); }), 422);
+  EXPECT_EQ(status_of([] { parse_tts_request(json_body({{"text", "x"}, {"prosody", {{"speed", 9}}}})); }), 422);
+}
+
 TEST(ServerRequests, OpenAiFieldsAndRefusals) {
   const TtsRequest r = parse_openai_speech_request(
       json_body({{"model", "anything"}, {"input", "hello"}, {"voice", "v1"}, {"response_format", "pcm"}, {"stream", false}, {"speed", 1}}));
@@ -173,6 +183,7 @@ TEST(ServerRequests, OpenAiFieldsAndRefusals) {
   EXPECT_EQ(parse_openai_speech_request(json_body({{"input", "x"}, {"response_format", "aac"}})).format,
             fishtts::audio::AudioFormat::kAac);
   EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"voice", "v1"}})); }), 422);
+  EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", ""}})); }), 400);
   EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"response_format", "ogg"}})); }), 400);
   EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"speed", 4.5}})); }), 400);
   EXPECT_EQ(status_of([] { parse_openai_speech_request(json_body({{"input", "x"}, {"speed", "fast"}})); }), 400);

@@ -282,6 +282,11 @@ TEST(Server, OpenAiSpeechRoute) {
     const json e = json::parse(r->body);  // OpenAI's error shape, which its SDKs show
     EXPECT_EQ(e["error"]["type"], "invalid_request_error") << r->body;
     EXPECT_FALSE(e["error"]["message"].get<std::string>().empty());
+    std::string field;  // the one besides input: what OpenAI's SDKs show as param
+    for (const auto& item : bad.items()) {
+      if (item.key() != "input") field = item.key();
+    }
+    EXPECT_EQ(e["error"]["param"], field) << r->body;
   }
   auto fish_error = c.Post("/v1/tts", json{{"text", "x"}, {"top_p", 0}}.dump(), "application/json");
   ASSERT_TRUE(fish_error);

@@ -40,10 +40,15 @@ nlohmann::json error_envelope(int status, const std::string& message) {
 }
 
 nlohmann::json openai_error_envelope(int status, const std::string& message) {
+  // Field errors start "field 'name': ...": OpenAI names that field in `param`.
+  nlohmann::json param = nullptr;
+  if (message.rfind("field '", 0) == 0) {
+    if (const std::size_t end = message.find('\'', 7); end != std::string::npos) param = message.substr(7, end - 7);
+  }
   return {{"error",
            {{"message", message},
             {"type", status >= 500 ? "server_error" : "invalid_request_error"},
-            {"param", nullptr},
+            {"param", param},
             {"code", status == 401 ? nlohmann::json("invalid_api_key") : nlohmann::json(nullptr)}}}};
 }
 

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <random>
 
+#include "audio/stream_encoder.h"
 #include "audio/time_stretch.h"
 #include "body_fields.h"
+#include "common/error.h"
 #include "http_error.h"
 #include "tts_fields.h"
 
@@ -130,10 +132,32 @@ TtsRequest parse_tts_request(const RequestBody& body) {
                                   : static_cast<std::size_t>(std::clamp<int64_t>(
                                         *length, text::kMinChunkLength, text::kMaxChunkLength));
   }
-  r.streaming = f.boolean("streaming", false);
+  r.streaming = f.boolean("streaming", false);  // any format streams
   read_generation(f, r.generation);
-  if (r.streaming && r.format != audio::AudioFormat::kWav && r.format != audio::AudioFormat::kPcm) {
-    throw HttpError(400, "streaming needs format wav or pcm, got " + std::string(audio::audio_format_name(r.format)));
+  // Fields of Fish Audio's API (its SDKs send them): the answer's sample rate and prosody.speed.
+  if (const std::optional<int64_t> rate = f.lax_integer("sample_rate")) {
+    audio::EncoderOptions check;
+    check.output_rate = static_cast<int>(std::clamp<int64_t>(*rate, -1, 1'000'000));
+    try {
+      if (*rate < 8000 || *rate > 192000) throw Error(ErrorCode::kInvalidArgument, "outside 8000-192000 Hz");
+      check.validate(r.format);
+    } catch (const Error& e) {
+      throw HttpError(422, "field 'sample_rate': " + std::to_string(*rate) + " Hz for " +
+                               audio::audio_format_name(r.format) + ": " + e.what());
+    }
+    if (!audio::can_encode(r.format, check.output_rate)) {
+      throw HttpError(422, "field 'sample_rate': " + std::to_string(*rate) + " Hz cannot be written as " +
+                               audio::audio_format_name(r.format));
+    }
+    r.output_rate = check.output_rate;
+  }
+  if (const nlohmann::json* prosody = f.find("prosody"); prosody && prosody->is_object()) {
+    if (const auto speed = prosody->find("speed"); speed != prosody->end() && !speed->is_null()) {
+      if (!speed->is_number() || !(speed->get<double>() >= audio::kMinSpeed && speed->get<double>() <= audio::kMaxSpeed)) {
+        throw HttpError(422, "field 'prosody.speed': a number within [0.25, 4.0]");
+      }
+      r.speed = speed->get<double>();
+    }
   }
   return r;
 }
@@ -143,6 +167,7 @@ TtsRequest parse_openai_speech_request(const RequestBody& body) {
   TtsRequest r;
   f.optional_string("model");  // any model name is accepted: this server has exactly one
   r.text = f.required_string("input");
+  if (r.text.empty()) throw HttpError(400, "field 'input': must not be empty");
   // A voice is a name, or {"id": name} (the SDK's custom-voice form).
   if (const nlohmann::json* voice = f.find("voice"); voice && voice->is_object()) {
     const auto id = voice->find("id");
@@ -166,7 +191,7 @@ TtsRequest parse_openai_speech_request(const RequestBody& body) {
     if (!speed->is_number()) throw HttpError(400, "field 'speed': expected a number, got " + json_type_phrase(*speed));
     r.speed = speed->get<double>();
     if (!(r.speed >= audio::kMinSpeed && r.speed <= audio::kMaxSpeed)) {
-      throw HttpError(400, "field 'speed': must be within [0.25, 4.0], got " + json_excerpt(*speed));
+      throw HttpError(400, "field 'speed': must be within [0.25, 4.0], got" + json_excerpt(*speed));
     }
   }
   // S1 takes no style prompt: accepted so clients that always send one work, and the answer says it was ignored.
