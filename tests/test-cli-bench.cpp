@@ -117,7 +117,8 @@ TEST_F(CliBench, CodecRerunMergesIntoAnEarlierReport) {
                              " --bound-mb 16 --markdown '" + (dir_ / "B.md").string() + "'";
   auto first = run_cli(common + " --codec-precision fp32 --json '" + (dir_ / "a.json").string() + "'");
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  auto second = run_cli(common + " --parts codec --codec-precision fp32,int8 --merge '" + (dir_ / "a.json").string() +
+  // int8 first: the fp32 reference must still run first ("cannot open .../codec_decode.npy" before).
+  auto second = run_cli(common + " --parts codec --codec-precision int8,fp32 --merge '" + (dir_ / "a.json").string() +
                         "' --json '" + (dir_ / "b.json").string() + "'");
   ASSERT_EQ(second.exit_code, 0) << second.err;
   const nlohmann::json a = nlohmann::json::parse(read_text_file(dir_ / "a.json"));

@@ -76,7 +76,7 @@ struct PlannedJob {
   bool quality;
 };
 
-// The first thread count also measures quality, so its jobs start with the fp32 references.
+// The first thread count also measures quality, so its jobs start with the fp32 references (transformer and codec).
 std::vector<PlannedJob> plan(const SweepOptions& o) {
   std::vector<PlannedJob> jobs;
   for (std::size_t t = 0; t < o.threads.size(); ++t) {
@@ -91,7 +91,13 @@ std::vector<PlannedJob> plan(const SweepOptions& o) {
       for (const std::string& p : precisions) jobs.push_back({"llm:" + p, o.threads[t], quality});
     }
     if (wanted("codec")) {
-      for (const std::string& v : o.codec_variants) jobs.push_back({"codec:" + v, o.threads[t], quality});
+      // The reference codec writes the SNR reference the others read, so it runs first whatever the list's order.
+      std::vector<std::string> variants = o.codec_variants;
+      if (quality) {
+        variants.erase(std::remove(variants.begin(), variants.end(), reference_codec_variant()), variants.end());
+        variants.insert(variants.begin(), reference_codec_variant());
+      }
+      for (const std::string& v : variants) jobs.push_back({"codec:" + v, o.threads[t], quality});
     }
   }
   return jobs;
