@@ -39,6 +39,7 @@ DEBIAN_PACKAGES=(
   python3-venv python3-setuptools python3-wheel python3-pytest # pip install ./python offline (README), its tests
   chromium chromium-driver fonts-liberation                   # test-only: the web page in a real browser
   ffmpeg                                                      # test-only: ffprobe/ffmpeg decode the client tests' answers
+  haproxy                                                     # test-only: two replicas behind a balancer (deploy/)
 )
 
 say() { printf '[setup] %s\n' "$*"; }
