@@ -1,4 +1,5 @@
 #include "pipeline/engine.h"
+#include "pipeline/model_resolver.h"
 
 #include <chrono>
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "codec/codec_model.h"
-#include "convert/bundle_cache.h"
+#include "convert/sample_space.h"
 #include "hw/engine_settings.h"
 #include "lm/llm_model.h"
 #include "pipeline/prefix_cache.h"
@@ -37,14 +37,6 @@ struct EngineLoadInfo {
 };
 
 using LogFn = std::function<void(const std::string& line)>;
-
-// The conversion options these params and settings ask for.
-convert::BundleOptions bundle_options(const EngineParams& params, const hw::EngineSettings& settings);
-
-// The bundle for these params (the demo model when model_path is empty; a checkpoint through the cache), without
-// loading it: for commands that need only part of the model. Warnings go to `log`.
-convert::ResolvedBundle resolve_model(const EngineParams& params, const hw::EngineSettings& settings,
-                                      const LogFn& log = {});
 
 class Engine {
  public:

@@ -9,6 +9,7 @@
 #include "convert/bundle.h"
 #include "model_args.h"
 #include "progress.h"
+#include "pipeline/model_resolver.h"
 
 namespace fishtts::cli {
 

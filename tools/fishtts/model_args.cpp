@@ -4,6 +4,7 @@
 
 #include "hw/cpu_info.h"
 #include "progress.h"
+#include "pipeline/model_resolver.h"
 
 namespace fishtts::cli {
 

@@ -12,6 +12,7 @@
 #include "codec/codec_compute.h"
 #include "codec/codec_model.h"
 #include "io/npy.h"
+#include "pipeline/model_resolver.h"
 
 namespace fishtts::cli::bench {
 namespace {

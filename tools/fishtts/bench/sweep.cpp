@@ -15,6 +15,7 @@
 #include "common/paths.h"
 #include "hw/cpu_info.h"
 #include "pipeline/engine.h"
+#include "pipeline/model_resolver.h"
 
 namespace fishtts::cli::bench {
 namespace fs = std::filesystem;
