@@ -27,19 +27,6 @@ std::string sse_event(const nlohmann::json& event) { return "data: " + event.dum
 
 }  // namespace
 
-const char* content_type_of(audio::AudioFormat format) {
-  switch (format) {
-    case audio::AudioFormat::kWav:
-    case audio::AudioFormat::kWavFloat: return "audio/wav";
-    case audio::AudioFormat::kMp3: return "audio/mpeg";
-    case audio::AudioFormat::kFlac: return "audio/flac";
-    case audio::AudioFormat::kOpus: return "audio/ogg";  // Ogg Opus (RFC 7845)
-    case audio::AudioFormat::kAac: return "audio/aac";
-    case audio::AudioFormat::kPcm: return "application/octet-stream";
-  }
-  return "application/octet-stream";
-}
-
 std::string encode_answer(const TtsRequest& tts, int rate, std::vector<float> samples) {
   if (tts.speed != 1.0) samples = audio::time_stretch(samples, rate, tts.speed);
   const std::vector<std::uint8_t> file = audio::encode_audio(samples, tts.format, encoder_options(tts, rate));
@@ -72,7 +59,7 @@ std::string AnswerStream::finish(int input_characters, int output_frames) {
   return out;
 }
 
-std::string AnswerStream::content_type() const { return sse_ ? "text/event-stream" : content_type_of(format_); }
+std::string AnswerStream::content_type() const { return sse_ ? "text/event-stream" : audio::audio_mime_type(format_); }
 
 std::string AnswerStream::wrap(const std::vector<std::uint8_t>& bytes) const {
   if (bytes.empty()) return {};

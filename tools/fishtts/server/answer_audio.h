@@ -14,8 +14,6 @@
 
 namespace fishtts::server {
 
-const char* content_type_of(audio::AudioFormat format);
-
 // The whole file of `samples` (at the codec's `rate`).
 std::string encode_answer(const TtsRequest& tts, int rate, std::vector<float> samples);
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <Poco/String.h>
+
 #include "http_error.h"
 
 namespace fishtts::server {
@@ -13,11 +15,6 @@ namespace {
 
 [[noreturn]] void invalid(const std::string& name, const std::string& problem) {
   throw HttpError(422, "field '" + name + "': " + problem);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::optional<double> parse_number_text(const std::string& text) {
@@ -86,7 +83,7 @@ bool BodyFields::boolean(const std::string& name, bool fallback) const {
     if (i == 0 || i == 1) return i == 1;
   }
   if (v->is_string()) {
-    const std::string s = lower(v->get<std::string>());
+    const std::string s = Poco::toLower(v->get<std::string>());
     if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
     if (s == "false" || s == "no" || s == "off" || s == "0") return false;
   }

@@ -3,19 +3,15 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include <Poco/Exception.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 namespace fishtts::server {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+std::string lower(std::string_view s) { return Poco::toLower(std::string(s)); }
 
 // The host part of "host", "host:port", "[v6]", "[v6]:port" or a bare "v6".
 std::string host_of(std::string_view host_and_port) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "answer_audio.h"
 #include "audio/audio_io.h"
@@ -32,19 +33,19 @@ struct PendingSynthesis {
   std::vector<std::string> cache_keys;  // per inline reference: where its codes go (empty: came from the cache)
 };
 
-// Why a running synthesis must stop (the message names the option), or "" while it is within its budget.
-std::string over_budget(const ServerOptions& o, int frames, std::chrono::steady_clock::time_point deadline) {
+// Why a running synthesis must stop (its message names the option), or nothing while it is within its budget.
+std::optional<HttpError> over_budget(const ServerOptions& o, int frames, std::chrono::steady_clock::time_point deadline) {
   if (frames > o.max_request_frames) {
-    return "the request generated more than " + std::to_string(o.max_request_frames) +
-           " frames, the server's limit (--max-request-frames): send shorter text";
+    return HttpError(422, "the request generated more than " + std::to_string(o.max_request_frames) +
+                              " frames, the server's limit (--max-request-frames): send shorter text");
   }
   if (std::chrono::steady_clock::now() > deadline) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%g", o.max_request_seconds);
-    return std::string("the synthesis ran longer than the server's limit of ") + seconds +
-           " s (--max-request-seconds)";
+    return HttpError(503, std::string("the synthesis ran longer than the server's limit of ") + seconds +
+                              " s (--max-request-seconds)");
   }
-  return "";
+  return std::nullopt;
 }
 
 void synthesize(ServerContext& ctx, PendingSynthesis pending, ChunkChannel& channel) {
@@ -80,11 +81,10 @@ void synthesize(ServerContext& ctx, PendingSynthesis pending, ChunkChannel& chan
     try {
       while (synthesis.next(chunk)) {
         if (!channel.push(std::move(chunk.samples))) synthesis.cancel();
-        const std::string over = over_budget(ctx.options, synthesis.metrics().frames, deadline);
-        if (!over.empty()) {
+        if (const std::optional<HttpError> over = over_budget(ctx.options, synthesis.metrics().frames, deadline)) {
           channel.detach();
           ctx.metrics.count_cancelled();
-          channel.fail(over.find("frames") != std::string::npos ? 422 : 503, over);
+          channel.fail(over->status(), over->what());
           return;
         }
       }
@@ -222,7 +222,7 @@ void answer_tts(ServerContext& ctx, TtsRequest tts, const HttpRequest& req, Http
     res.set_header("X-Fishtts-Rtf", std::to_string(m.rtf()));
     res.set_header("X-Fishtts-Text-Chunks", std::to_string(m.text_chunks));
     res.set_header("Content-Disposition", filename);
-    res.set_content(encode_answer(tts, rate, std::move(whole)), content_type_of(tts.format));
+    res.set_content(encode_answer(tts, rate, std::move(whole)), audio::audio_mime_type(tts.format));
     return;
   }
 

@@ -45,11 +45,11 @@ void send_json(HttpResponse& res, const nlohmann::json& value) {
   res.set_content(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
-void send_error(HttpResponse& res, int status, const std::string& message) {
+void send_error(HttpResponse& res, const std::string& path, int status, const std::string& message) {
   res.status = status;
   if (status == 503) res.set_header("Retry-After", "1");
   if (status == 415) res.set_header("Accept", kAcceptedBodyTypes);
-  send_json(res, error_envelope(status, message));
+  send_json(res, is_openai_path(path) ? openai_error_envelope(status, message) : error_envelope(status, message));
 }
 
 HttpHandler guarded(HttpHandler handler) {
@@ -57,15 +57,15 @@ HttpHandler guarded(HttpHandler handler) {
     try {
       handler(req, res);
     } catch (const HttpError& e) {
-      send_error(res, e.status(), e.what());
+      send_error(res, req.path, e.status(), e.what());
     } catch (const Error& e) {
-      send_error(res, http_status_for(e.code()), e.what());
+      send_error(res, req.path, http_status_for(e.code()), e.what());
     } catch (const std::bad_alloc&) {
-      send_error(res, 500, "out of memory");
+      send_error(res, req.path, 500, "out of memory");
     } catch (const std::exception& e) {
-      send_error(res, 500, std::string("internal error: ") + e.what());
+      send_error(res, req.path, 500, std::string("internal error: ") + e.what());
     } catch (...) {
-      send_error(res, 500, "internal error");
+      send_error(res, req.path, 500, "internal error");
     }
   };
 }
@@ -116,8 +116,7 @@ void add_cors_headers(HttpResponse& res, const std::string& origin) {
                  "X-Fishtts-Instructions");
 }
 
-// Everything a request goes through: CORS preflights, the origin and key checks, the route, OpenAI's error
-// shape on OpenAI's paths, metrics.
+// Everything a request goes through: CORS preflights, the origin and key checks, the route, metrics.
 void dispatch(ServerContext& ctx, const HttpRequest& req, HttpResponse& res) {
   const bool probe = req.path == "/v1/health" || req.path == "/v1/ready";
   const bool open = ctx.options.api_key.empty() || probe || is_page_path(req.path);
@@ -138,24 +137,18 @@ void dispatch(ServerContext& ctx, const HttpRequest& req, HttpResponse& res) {
           ? cross_origin_refusal(req, ctx.options.host, ctx.options.allowed_origins)
           : std::nullopt;
   if (cross_origin) {
-    send_error(res, 403, *cross_origin);
+    send_error(res, req.path, 403, *cross_origin);
   } else if (!open && !bearer_matches(req.header("Authorization"), ctx.options.api_key)) {
     res.set_header("WWW-Authenticate", "Bearer");
-    send_error(res, 401, "missing or wrong API key: send 'Authorization: Bearer <key>'");
+    send_error(res, req.path, 401, "missing or wrong API key: send 'Authorization: Bearer <key>'");
   } else {
     switch (ctx.router.find(req, handler, allowed)) {
       case HttpRouter::Match::kFound: (*handler)(req, res); break;
-      case HttpRouter::Match::kNoPath: send_error(res, 404, "no route " + req.method + " " + req.path.substr(0, 200)); break;
+      case HttpRouter::Match::kNoPath: send_error(res, req.path, 404, "no route " + req.method + " " + req.path.substr(0, 200)); break;
       case HttpRouter::Match::kWrongMethod:
         res.set_header("Allow", allowed);
-        send_error(res, 405, req.method.substr(0, 20) + " is not allowed on " + req.path + " (allowed: " + allowed + ")");
+        send_error(res, req.path, 405, req.method.substr(0, 20) + " is not allowed on " + req.path + " (allowed: " + allowed + ")");
         break;
-    }
-  }
-  if (res.status >= 400 && is_openai_path(req.path)) {
-    const nlohmann::json fish = nlohmann::json::parse(res.body, nullptr, /*allow_exceptions=*/false);
-    if (fish.is_object() && fish.contains("message") && fish["message"].is_string()) {
-      send_json(res, openai_error_envelope(res.status, fish["message"].get<std::string>()));
     }
   }
   if (!cors.empty()) add_cors_headers(res, cors);
@@ -165,12 +158,7 @@ void dispatch(ServerContext& ctx, const HttpRequest& req, HttpResponse& res) {
 
 // The listener's own refusals (malformed or oversized requests, timeouts, too many connections).
 void refusal(ServerContext& ctx, int status, const std::string& message, const HttpRequest* req, HttpResponse& res) {
-  if (req && is_openai_path(req->path)) {
-    res.status = status;
-    send_json(res, openai_error_envelope(status, message));
-  } else {
-    send_error(res, status, message);
-  }
+  send_error(res, req ? req->path : std::string(), status, message);
   res.set_header("Connection", "close");
   ctx.metrics.count_request(req ? route_label(req->path) : "other", status);
 }

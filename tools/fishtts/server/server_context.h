@@ -30,7 +30,8 @@ struct ServerContext {
 
 // Wraps a handler so nothing escapes it: HttpError, fishtts::Error and anything else become JSON errors.
 HttpHandler guarded(HttpHandler handler);
-void send_error(HttpResponse& res, int status, const std::string& message);
+// The JSON error answer in the shape the path's API uses: OpenAI's on /v1/audio/* and /v1/models, else upstream's.
+void send_error(HttpResponse& res, const std::string& path, int status, const std::string& message);
 void send_json(HttpResponse& res, const nlohmann::json& value);
 // The request's body as JSON whatever its encoding (request_body.h).
 struct RequestBody;

@@ -136,11 +136,13 @@ TtsRequest parse_tts_request(const RequestBody& body) {
   read_generation(f, r.generation);
   // Fields of Fish Audio's API (its SDKs send them): the answer's sample rate and prosody.speed.
   if (const std::optional<int64_t> rate = f.lax_integer("sample_rate")) {
+    if (*rate < 8000 || *rate > 192000) {
+      throw HttpError(422, "field 'sample_rate': " + std::to_string(*rate) + " Hz is outside 8000-192000 Hz");
+    }
     audio::EncoderOptions check;
-    check.output_rate = static_cast<int>(std::clamp<int64_t>(*rate, -1, 1'000'000));
+    check.output_rate = static_cast<int>(*rate);
     try {
-      if (*rate < 8000 || *rate > 192000) throw Error(ErrorCode::kInvalidArgument, "outside 8000-192000 Hz");
-      check.validate(r.format);
+      check.validate(r.format);  // e.g. Opus takes only 8/12/16/24/48 kHz
     } catch (const Error& e) {
       throw HttpError(422, "field 'sample_rate': " + std::to_string(*rate) + " Hz for " +
                                audio::audio_format_name(r.format) + ": " + e.what());

@@ -85,6 +85,11 @@ class BodyReservation {
 
 bool is_http_error(const beast::error_code& ec) { return ec.category() == http::make_error_code(http::error::end_of_stream).category(); }
 
+// The client closed or reset the connection (nothing to answer), as opposed to sending something malformed.
+bool client_left(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == http::error::partial_message || (ec && !is_http_error(ec));
+}
+
 // One client connection, served on its own thread with its own io_context: every read and write is an async
 // operation run to completion here under a timer, which cancels it when its time is up (the socket stays open,
 // so a 408 can still be sent).
@@ -206,9 +211,7 @@ class Connection {
              error_body);
       return false;
     }
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message || (ec && !is_http_error(ec))) {
-      return false;  // the client left (or reset)
-    }
+    if (client_left(ec)) return false;
 
     HttpRequest req;
     req.remote_address = remote_address_;
@@ -219,11 +222,12 @@ class Connection {
       req.target = std::string(msg.target());
       for (const auto& field : msg) req.headers.emplace(std::string(field.name_string()), std::string(field.value()));
     }
-    if (ec == http::error::body_limit) {
+    const auto too_large = [&] {
       refuse(413, "the request body is larger than the limit of " + std::to_string(limits_.max_body_bytes) + " bytes",
              &req, error_body);
       return false;
-    }
+    };
+    if (ec == http::error::body_limit) return too_large();
     if (ec) {
       refuse(400, "malformed request: " + ec.message(), nullptr, error_body);
       return false;
@@ -273,13 +277,8 @@ class Connection {
         refuse(408, "the request body stopped arriving", &req, error_body);
         return false;
       }
-      if (ec == http::error::body_limit) {
-        refuse(413, "the request body is larger than the limit of " + std::to_string(limits_.max_body_bytes) +
-                        " bytes",
-               &req, error_body);
-        return false;
-      }
-      if (ec && is_http_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      if (ec == http::error::body_limit) return too_large();
+      if (ec && !client_left(ec)) {
         refuse(400, "malformed request body: " + ec.message(), &req, error_body);
         return false;
       }
