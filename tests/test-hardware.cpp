@@ -70,11 +70,13 @@ TEST(EngineSettings, PrecisionFollowsIntegerDotProductSupport) {
   EXPECT_EQ(old.matmul_accuracy_level, 1);
 }
 
-TEST(EngineSettings, CodecPrecisionIsSplitBf16OnlyWithAmx) {
+TEST(EngineSettings, CodecPrecisionIsBf16WithBf16DotProducts) {
   using fishtts::hw::CodecPrecision;
-  EXPECT_EQ(choose_settings(sapphire_rapids()).codec_precision, CodecPrecision::kBf16x3);
-  CpuInfo zen4 = cpu(8, 16);  // AVX512-BF16 without AMX: the split's 3x multiplies would be slower than fp32
+  EXPECT_EQ(choose_settings(sapphire_rapids()).codec_precision, CodecPrecision::kBf16);
+  CpuInfo zen4 = cpu(8, 16);  // AVX512-BF16 without AMX: bf16 measured ~2x faster than fp32 there too
   zen4.isa.avx2 = zen4.isa.avx512f = zen4.isa.avx512_vnni = zen4.isa.avx512_bf16 = true;
+  EXPECT_EQ(choose_settings(zen4).codec_precision, CodecPrecision::kBf16);
+  zen4.isa.avx512_bf16 = false;  // AVX-512 without bf16 dot products (Ice Lake, Zen 3 has none at all)
   EXPECT_EQ(choose_settings(zen4).codec_precision, CodecPrecision::kFp32);
   EXPECT_EQ(choose_settings(haswell()).codec_precision, CodecPrecision::kFp32);
   fishtts::hw::SettingsOverrides fp32;

@@ -31,6 +31,8 @@ std::shared_ptr<const pipeline::Engine> tiny_engine() {
     params.model_path = test::kFixture.string();
     params.cache_dir = cache.string();
     params.overrides.precision = hw::Precision::kFp32;
+    // The hand-over SNR bound below is RoPE's fp32 rounding; a bf16 decode (the default on bf16 CPUs) adds its own.
+    params.overrides.codec_precision = hw::CodecPrecision::kFp32;
     params.overrides.threads = 1;
     return pipeline::Engine::create(params);
   }();
