@@ -21,6 +21,7 @@ ORT_HEADERS_IN_PACKAGE="package/Plugins/iOS~/onnxruntime.xcframework/ios-arm64/o
 
 DEBIAN_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev   # toolchain; clang's libFuzzer for fuzz tests
+  openssl ca-certificates                                     # this script: ORT's integrity check, npm over https
   libgtest-dev libgmock-dev libbenchmark-dev                  # tests and benchmarks
   libcli11-dev nlohmann-json3-dev                             # CLI, JSON
   libpcre2-dev                                                # tokenizer regex
