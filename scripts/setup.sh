@@ -41,7 +41,7 @@ DEBIAN_PACKAGES=(
   chromium chromium-driver fonts-liberation                   # test-only: the web page in a real browser
   ffmpeg                                                      # test-only: ffprobe/ffmpeg decode the client tests' answers
   haproxy                                                     # test-only: two replicas behind a balancer (deploy/)
-  python3-yaml curl                                           # test-only: deploy/ manifests parsed, the Dockerfile's HEALTHCHECK run
+  python3-yaml python3-kubernetes curl                        # test-only: deploy/ manifests parsed and schema-checked, HEALTHCHECK run
 )
 
 say() { printf '[setup] %s\n' "$*"; }

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The deployment files (deploy/Dockerfile, deploy/kubernetes/*.yaml, deploy/fishtts.service, docs/deploy.md)
 checked against the real binary:
+- every field of every Kubernetes object (and of the HPA snippet in docs/deploy.md) is one the API has, with its
+  type (k8s_schema.py);
 - every `fishtts serve` / `fishtts convert` flag they pass is one `--help` lists;
 - ports agree (--listen, containerPort, probes, Service, EXPOSE, HEALTHCHECK); terminationGracePeriodSeconds
   exceeds preStop + --shutdown-grace; --threads is the CPU limit; the job converts with the replicas' model flags;
@@ -27,6 +29,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import deploy_files as df  # noqa: E402
@@ -210,6 +214,22 @@ def check_kubernetes(objects, serve_flags, convert_flags, docker):
             "termination": termination, "pre_stop": pre_stop_s, "probes": probes}
 
 
+def check_schemas(objects, docs):
+    """Field names and types of every object, and of the HPA metrics docs/deploy.md tells people to paste."""
+    try:
+        import k8s_schema
+    except ImportError as e:
+        check(False, f"kubernetes schemas: {e} (scripts/setup.sh installs python3-kubernetes)")
+        return
+    for (kind, name), obj in objects.items():
+        found = k8s_schema.problems(obj)
+        check(not found, f"{kind} {name}: every field is one of the API's, with its type {found[:5]}")
+    snippets = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", open(docs).read(), re.S)]
+    metrics = [s["metrics"] for s in snippets if isinstance(s, dict) and "metrics" in s]
+    found = [p for m in metrics for p in k8s_schema.field_problems(m, "list[V2beta2MetricSpec]", "metrics")]
+    check(metrics and not found, f"docs/deploy.md: the HPA metrics snippet fits the API {found[:5]}")
+
+
 # ---- live: the manifests' commands on scratch volumes ----------------------------------------------------------
 
 class Volumes:
@@ -369,8 +389,9 @@ def main():
     unit = df.systemd_exec_start(os.path.join(root, "deploy", "fishtts.service"))
     unknown = sorted(set(df.flags_of(unit[2:])) - serve_flags) if unit[1:2] == ["serve"] else ["(not fishtts serve)"]
     check(not unknown, f"fishtts.service: ExecStart flags are `fishtts serve` flags (unknown: {unknown})")
-    k8s = check_kubernetes(df.kubernetes_objects(os.path.join(root, "deploy", "kubernetes")), serve_flags,
-                           convert_flags, docker)
+    objects = df.kubernetes_objects(os.path.join(root, "deploy", "kubernetes"))
+    check_schemas(objects, os.path.join(root, "docs", "deploy.md"))
+    k8s = check_kubernetes(objects, serve_flags, convert_flags, docker)
     if k8s:
         check_live(fishtts, root, docker, k8s)
     print(f"{len(failures)} failure(s)")
