@@ -19,7 +19,6 @@ usage: check_manifests.py FISHTTS_BINARY REPO_ROOT
 import os
 import re
 import secrets
-import shlex
 import shutil
 import signal
 import socket
@@ -155,7 +154,8 @@ def check_kubernetes(objects, serve_flags, convert_flags, docker):
     grace = float(flags.get("--shutdown-grace") or 0)
     termination = pod.get("terminationGracePeriodSeconds", 30)
     check("--shutdown-grace" in flags and termination > pre_stop_s + grace,
-          f"Deployment: terminationGracePeriodSeconds {termination} > preStop {pre_stop_s:g} + --shutdown-grace {grace:g}")
+          f"Deployment: terminationGracePeriodSeconds {termination} > preStop {pre_stop_s:g} "
+          f"+ --shutdown-grace {grace:g}")
     limits = server.get("resources", {}).get("limits", {})
     requests = server.get("resources", {}).get("requests", {})
     check("cpu" in limits and flags.get("--threads") is not None and
@@ -166,8 +166,10 @@ def check_kubernetes(objects, serve_flags, convert_flags, docker):
     security = pod.get("securityContext", {})
     check(security.get("runAsNonRoot") is True and security.get("runAsUser") == docker["uid"],
           f"Deployment: non-root, as the image's user uid {docker['uid']} ({security.get('runAsUser')})")
-    for c in pod.get("initContainers", []) + pod["containers"] + job["spec"]["template"]["spec"].get("initContainers", []) \
-            + job["spec"]["template"]["spec"]["containers"]:
+    job_pod = job["spec"]["template"]["spec"]
+    every_container = pod.get("initContainers", []) + pod["containers"]
+    every_container += job_pod.get("initContainers", []) + job_pod["containers"]
+    for c in every_container:
         sc = c.get("securityContext", {})
         check(sc.get("readOnlyRootFilesystem") is True and sc.get("allowPrivilegeEscalation") is False,
               f"{c['name']}: read-only root filesystem, no privilege escalation")
@@ -185,7 +187,6 @@ def check_kubernetes(objects, serve_flags, convert_flags, docker):
     check(mounts.get("/cache", {}).get("readOnly") is True, "Deployment: the replicas mount the cache read-only")
 
     model_keys = ("--model", "--cache-dir", "--precision", "--codec-precision", "--sample-space", "--block-size")
-    job_pod = job["spec"]["template"]["spec"]
     job_steps = job_pod.get("initContainers", []) + job_pod["containers"]
     for step in job_steps:
         command = step.get("command", []) + step.get("args", [])
@@ -243,9 +244,12 @@ class Volumes:
         self.map = {p: os.path.join(work, p.strip("/").replace("/", "_")) for p in paths}
         for d in self.map.values():
             os.makedirs(d, exist_ok=True)
-        probe = subprocess.run(["unshare", "-m", "sh", "-c", 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1"'
-                                " && ! touch \"$1/.probe\" 2>/dev/null", "sh", work], capture_output=True)
-        self.can_mount = probe.returncode == 0
+        try:
+            script = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && ! touch "$1/.probe" 2>/dev/null'
+            probe = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", work], capture_output=True)
+            self.can_mount = probe.returncode == 0
+        except OSError:  # no unshare (util-linux)
+            self.can_mount = False
         print("read-only volumes:", "bind-mounted read-only" if self.can_mount else "NOT simulated (needs root)")
 
     def host(self, text):
@@ -260,8 +264,9 @@ class Volumes:
                      if m.get("readOnly") and m["mountPath"] in self.map]
         if not self.can_mount or not read_only:
             return argv
-        script = 'for d in "$@"; do [ "$d" = -- ] && break; mount --bind "$d" "$d" && mount -o remount,ro,bind "$d" "$d"' \
-                 ' || exit 97; done; while [ "$1" != -- ]; do shift; done; shift; exec "$@"'
+        script = ('for d in "$@"; do [ "$d" = -- ] && break; '
+                  'mount --bind "$d" "$d" && mount -o remount,ro,bind "$d" "$d" || exit 97; done; '
+                  'while [ "$1" != -- ]; do shift; done; shift; exec "$@"')
         return ["unshare", "-m", "sh", "-c", script, "sh", *read_only, "--", *argv]
 
 
@@ -337,7 +342,8 @@ def check_live(fishtts, root, docker, k8s):
             log.seek(0)
             print(log.read()[-2000:])
             return
-        check(bundle_state(cache) == (names, stamps), "fishtts serve: loads the job's bundle, converts and rewrites nothing")
+        check(bundle_state(cache) == (names, stamps),
+              "fishtts serve: loads the job's bundle, converts and rewrites nothing")
         for name, probe in k8s["probes"].items():
             status, _ = get(base + probe["path"])
             check(status == 200, f"{name} {probe['path']}: {status} without the API key")
@@ -347,8 +353,9 @@ def check_live(fishtts, root, docker, k8s):
         exported = set(re.findall(r"^(fishtts_\w+)", text, re.M))
         check(status == 200 and exported, f"/metrics with the key: {status}, {len(exported)} series names")
         documented = set()
-        for path in [os.path.join(root, "docs", "deploy.md")] + [os.path.join(root, "deploy", "kubernetes", f)
-                                                              for f in os.listdir(os.path.join(root, "deploy", "kubernetes"))]:
+        manifests = os.path.join(root, "deploy", "kubernetes")
+        pages = [os.path.join(root, "docs", "deploy.md")] + [os.path.join(manifests, f) for f in os.listdir(manifests)]
+        for path in pages:
             documented |= {n.rstrip("_") for n in re.findall(r"\bfishtts_[a-z0-9_]+", open(path).read())}
         unknown = sorted(n for n in documented if not any(n == e or n == e + s for e in exported
                                                           for s in ("_bucket", "_sum", "_count")))
