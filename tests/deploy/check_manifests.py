@@ -31,6 +31,7 @@ import urllib.request
 
 import yaml
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import deploy_files as df  # noqa: E402
 
