@@ -21,6 +21,7 @@ ORT_HEADERS_IN_PACKAGE="package/Plugins/iOS~/onnxruntime.xcframework/ios-arm64/o
 
 DEBIAN_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev   # toolchain; clang's libFuzzer for fuzz tests
+  openssl ca-certificates                                     # this script: ORT's integrity check, npm over https
   libgtest-dev libgmock-dev libbenchmark-dev                  # tests and benchmarks
   libcli11-dev nlohmann-json3-dev                             # CLI, JSON
   libpcre2-dev                                                # tokenizer regex
@@ -40,6 +41,7 @@ DEBIAN_PACKAGES=(
   chromium chromium-driver fonts-liberation                   # test-only: the web page in a real browser
   ffmpeg                                                      # test-only: ffprobe/ffmpeg decode the client tests' answers
   haproxy                                                     # test-only: two replicas behind a balancer (deploy/)
+  python3-yaml python3-kubernetes curl                        # test-only: deploy/ manifests parsed and schema-checked, HEALTHCHECK run
 )
 
 say() { printf '[setup] %s\n' "$*"; }
