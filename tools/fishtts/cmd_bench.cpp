@@ -101,7 +101,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--cache-dir", s.cache_dir, "Where converted bundles are kept (default: $XDG_CACHE_HOME/fishtts)");
   cmd->add_option("--precision", s.precisions, "Transformer precisions to sweep")
       ->delimiter(',')
-      ->check(CLI::IsMember({"fp32", "int8", "int4"}));
+      ->check(CLI::IsMember(hw::precision_names()));
   s.codec_variants = bench::codec_variant_names();
   cmd->add_option("--codec-precision", s.codec_variants, "Codec variants to sweep (the first is the SNR reference)")
       ->delimiter(',')
