@@ -99,6 +99,18 @@ TEST_F(CliBench, QuickRunWritesSaneJsonAndATablePerWorkload) {
   const double int8_cosine = int8->at("quality").at("slow_cosine").get<double>();
   EXPECT_GT(int8_cosine, 0.9);
   EXPECT_LT(int8_cosine, 1.0);  // int8 weights do change the logits
+  // KL vs fp32 over prefill + 50 teacher-forced steps: 0 for fp32 itself, small but not 0 for int8.
+  const nlohmann::json& q8 = int8->at("quality");
+  EXPECT_EQ(fp32->at("quality").at("slow_kl").get<double>(), 0.0);
+  EXPECT_EQ(fp32->at("quality").at("fast_kl").get<double>(), 0.0);
+  EXPECT_GT(q8.at("slow_kl").get<double>(), 0.0);
+  EXPECT_LT(q8.at("slow_kl").get<double>(), 0.05);
+  EXPECT_GT(q8.at("fast_kl").get<double>(), 0.0);
+  EXPECT_GE(q8.at("fast_kl_max").get<double>(), q8.at("fast_kl").get<double>());
+  EXPECT_EQ(q8.at("teacher_forced_steps").get<int>(), 50);
+  EXPECT_EQ(q8.at("slow_vectors").get<int>(), 51);
+  EXPECT_EQ(q8.at("fast_vectors").get<int>(), 51 * 9);
+  EXPECT_EQ(q8.at("slow_fp32_p_top1"), fp32->at("quality").at("slow_fp32_p_top1"));
   const nlohmann::json* decode = find_result(report["results"], "codec_decode", "fp32");
   ASSERT_NE(decode, nullptr);
   EXPECT_TRUE(decode->at("quality").at("snr_db").is_null());  // fp32 vs itself: identical
@@ -107,6 +119,28 @@ TEST_F(CliBench, QuickRunWritesSaneJsonAndATablePerWorkload) {
   EXPECT_NE(table.find("make bench"), std::string::npos);
   EXPECT_NE(table.find("docs/memory.md"), std::string::npos);
   for (const std::string& w : workloads) EXPECT_NE(table.find("| " + w + " |"), std::string::npos) << w;
+}
+
+// --quality-only: the transformer jobs stop after the prefill and its logit comparison, at the first thread count;
+// the markdown's quality table has a row per precision.
+TEST_F(CliBench, QualityOnlyRunsThePrefillAndTheComparison) {
+  const fs::path json = dir_ / "q.json", md = dir_ / "Q.md";
+  auto r = run_cli("bench --quality-only --model '" + kFixture.string() + "' --cache-dir '" + (dir_ / "cache").string() +
+                   "' --precision int8,fp32 --parts llm --threads 1,2 --runs 1 --warmup 0 --prefill-tokens 24"
+                   " --bound-mb 16 --json '" + json.string() + "' --markdown '" + md.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json report = nlohmann::json::parse(read_text_file(json));
+  ASSERT_EQ(report.at("results").size(), 2u) << report["results"].dump();
+  for (const auto& res : report["results"]) {
+    EXPECT_EQ(res.at("workload"), "prefill");
+    EXPECT_EQ(res.at("threads"), 1);
+    EXPECT_TRUE(res.at("quality").contains("slow_kl"));
+  }
+  EXPECT_TRUE(report.at("config").at("quality_only").get<bool>());
+  const std::string table = read_text_file(md);
+  EXPECT_NE(table.find("## Transformer quality vs fp32"), std::string::npos);
+  EXPECT_NE(table.find("| int8 | 1 | "), std::string::npos);
+  EXPECT_NE(report.at("command").get<std::string>().find("--quality-only"), std::string::npos);
 }
 
 // A codec-only rerun merged into the first run's report: its codec results replace the earlier ones, the

@@ -34,6 +34,9 @@ float approx_normal(uint64_t& state) {
 
 enum class Init { kNormal, kOnes, kZeros, kLayerScale, kRope, kCausalMask };
 
+constexpr float kNormalStd = 0.02f;
+constexpr float kNormGain = 1.0f;  // every norm weight, the final ones included
+
 Init init_for(const std::string& name) {
   if (ends_with(name, ".freqs_cis")) return Init::kRope;
   if (ends_with(name, ".causal_mask")) return Init::kCausalMask;
@@ -59,7 +62,9 @@ void put_value(DType dtype, float v, uint8_t* out) {
 }
 
 // Streams one tensor's values in chunks, so no tensor of the big preset needs to be whole in memory.
-void produce(const TensorSpec& spec, uint64_t seed, size_t index, double rope_base, RecordSink& sink) {
+// `normal_std` replaces kNormalStd for kNormal tensors (the scaled heads); the random stream is the same.
+void produce(const TensorSpec& spec, uint64_t seed, size_t index, double rope_base, RecordSink& sink,
+             float normal_std = kNormalStd) {
   const Init init = init_for(spec.name);
   const size_t item = dtype_size(spec.dtype);
   const int64_t n = spec.numel();
@@ -75,8 +80,8 @@ void produce(const TensorSpec& spec, uint64_t seed, size_t index, double rope_ba
       const int64_t i = start + j;
       float v = 0.0f;
       switch (init) {
-        case Init::kNormal: v = 0.02f * approx_normal(state); break;
-        case Init::kOnes: v = 1.0f; break;
+        case Init::kNormal: v = normal_std * approx_normal(state); break;
+        case Init::kOnes: v = kNormGain; break;
         case Init::kZeros: v = 0.0f; break;
         case Init::kLayerScale: v = 0.1f; break;
         case Init::kRope: {
@@ -136,7 +141,8 @@ std::vector<TensorSpec> codec_checkpoint_specs(const CodecConfig& config) {
   return specs;
 }
 
-void make_checkpoint(const Preset& preset, uint64_t seed, const std::string& out_dir) {
+std::vector<HeadScale> make_checkpoint(const Preset& preset, uint64_t seed, const std::string& out_dir,
+                                       const MakeCheckpointOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -153,8 +159,16 @@ void make_checkpoint(const Preset& preset, uint64_t seed, const std::string& out
   write_special_tokens_file((dir / "special_tokens.json").string(), preset.bpe_ranks, preset.llm.codebook_size);
 
   const auto llm = llm_checkpoint_specs(preset.llm);
+  std::vector<float> stds(llm.size(), kNormalStd);
+  std::vector<HeadScale> heads;
+  if (options.trained_entropy) heads = trained_entropy_heads(preset, kNormGain);
+  for (const HeadScale& head : heads) {
+    for (size_t i = 0; i < llm.size(); ++i) {
+      if (llm[i].name == head.tensor) stds[i] = static_cast<float>(head.weight_std);
+    }
+  }
   write_torch_checkpoint((dir / "model.pth").string(), "model", llm,
-                         [&](size_t i, RecordSink& sink) { produce(llm[i], seed, i, 0.0, sink); });
+                         [&](size_t i, RecordSink& sink) { produce(llm[i], seed, i, 0.0, sink, stds[i]); });
   const auto codec = codec_checkpoint_specs(preset.codec);
   write_torch_checkpoint((dir / "codec.pth").string(), "codec", codec,
                          [&](size_t i, RecordSink& sink) {
@@ -164,6 +178,7 @@ void make_checkpoint(const Preset& preset, uint64_t seed, const std::string& out
                                                                                               : preset.codec.general_rope_base;
                            produce(codec[i], seed ^ 0xc0dec, i, base, sink);
                          });
+  return heads;
 }
 
 }  // namespace fishtts::checkpoint

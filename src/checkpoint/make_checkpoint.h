@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/head_entropy.h"
 #include "checkpoint/pickle_writer.h"
 #include "checkpoint/presets.h"
 
@@ -20,6 +21,13 @@ std::vector<TensorSpec> codec_checkpoint_specs(const CodecConfig& config);
 // Irwin-Hall(4) approximation: fast, bounded by 3.5 sigma); norms, Snake alpha and weight-norm gains 1
 // (folded conv rows have unit norm, so activations keep their scale); layer-scale gammas 0.1; biases 0;
 // RoPE tables as upstream computes them (bf16); causal masks lower-triangular.
-void make_checkpoint(const Preset& preset, uint64_t seed, const std::string& out_dir);
+struct MakeCheckpointOptions {
+  // Scale the output heads to a trained model's logit entropy (checkpoint/head_entropy.h). Same random stream,
+  // so only the head tensors differ from the default checkpoint of the same seed.
+  bool trained_entropy = false;
+};
+// Returns the heads it scaled (none by default).
+std::vector<HeadScale> make_checkpoint(const Preset& preset, uint64_t seed, const std::string& out_dir,
+                                       const MakeCheckpointOptions& options = {});
 
 }  // namespace fishtts::checkpoint

@@ -53,8 +53,11 @@ void convert_llm(const std::string& checkpoint_dir, const std::string& out_dir, 
     save_model(model, path);
     if (options.check) check_model_file(path);
   };
-  write(build_slow_graph(weights, tokens, options.graph), "slow.onnx");
-  write(build_fast_graph(weights, tokens, options.graph), "fast.onnx");
+  LlmGraphOptions graph = options.graph;
+  graph.weights.slow_layers = weights.config.n_layer;
+  graph.weights.fast_layers = weights.config.n_fast_layer;
+  write(build_slow_graph(weights, tokens, graph), "slow.onnx");
+  write(build_fast_graph(weights, tokens, graph), "fast.onnx");
 
   // The bundle carries what a request needs besides the graphs: the tokenizer and the configs.
   for (const char* name : {"tokenizer.tiktoken", "special_tokens.json", "config.json", "codec_config.json"}) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "convert/mixed_precision.h"
 #include "convert/quantize.h"
 #include "convert/rope_tables.h"
 
@@ -38,7 +39,9 @@ std::string linear(GraphBuilder& g, const std::string& x, std::string_view name,
     return g.matmul(x, g.add_initializer(name, std::span<const float>(wt), {k, n}));
   }
   BlockQuantConfig config;
-  config.bits = options.precision == hw::Precision::kInt4 ? 4 : 8;
+  config.bits = options.precision == hw::Precision::kInt4Mixed
+                    ? int4_mixed_bits(name, options.slow_layers, options.fast_layers)
+                    : options.precision == hw::Precision::kInt4 ? 4 : 8;
   config.block_size = options.block_size;
   BlockQuantized q = quantize_blockwise(weight, n, k, config);
   return add_matmul_nbits(g, x, name, q, options.accuracy_level);

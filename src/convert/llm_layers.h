@@ -16,6 +16,9 @@ struct WeightOptions {
   hw::Precision precision = hw::Precision::kFp32;
   int64_t block_size = 128;     // MatMulNBits block along K (int8 / int4)
   int64_t accuracy_level = 4;   // MatMulNBits compute type (4 = int8 activations)
+  // int4-mixed only: the stacks' layer counts its recipe reads (convert_llm sets them from the config).
+  int64_t slow_layers = 0;
+  int64_t fast_layers = 0;
 };
 
 // x [.., K] -> x W^T [.., N] for a PyTorch Linear weight [N, K]: MatMul on W^T in fp32, MatMulNBits otherwise.

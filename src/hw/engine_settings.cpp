@@ -20,6 +20,7 @@ const char* precision_name(Precision p) {
     case Precision::kFp32: return "fp32";
     case Precision::kInt8: return "int8";
     case Precision::kInt4: return "int4";
+    case Precision::kInt4Mixed: return "int4-mixed";
   }
   return "?";
 }
@@ -28,8 +29,15 @@ Precision parse_precision(const std::string& name) {
   if (name == "fp32") return Precision::kFp32;
   if (name == "int8") return Precision::kInt8;
   if (name == "int4") return Precision::kInt4;
+  if (name == "int4-mixed") return Precision::kInt4Mixed;
   throw Error(ErrorCode::kInvalidArgument,
-              "unknown precision '" + name + "' (expected one of: fp32, int8, int4)");
+              "unknown precision '" + name + "' (expected one of: fp32, int8, int4, int4-mixed)");
+}
+
+std::vector<std::string> precision_names() {
+  std::vector<std::string> names;
+  for (Precision p : {Precision::kFp32, Precision::kInt8, Precision::kInt4, Precision::kInt4Mixed}) names.push_back(precision_name(p));
+  return names;
 }
 
 const char* codec_precision_name(CodecPrecision p) {

@@ -4,17 +4,21 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hw/cpu_info.h"
 
 namespace fishtts::hw {
 
-// Weight precision of the transformer graphs (weight-only quantization; activations stay fp32).
-enum class Precision { kFp32, kInt8, kInt4 };
+// Weight precision of the transformer graphs (weight-only quantization; activations stay fp32). kInt4Mixed is int4
+// with the most sensitive matmuls at int8 (convert/mixed_precision.h).
+enum class Precision { kFp32, kInt8, kInt4, kInt4Mixed };
 
 const char* precision_name(Precision p);
-// Parses "fp32" | "int8" | "int4"; throws fishtts::Error(kInvalidArgument) naming the accepted values.
+// Parses "fp32" | "int8" | "int4" | "int4-mixed"; throws fishtts::Error(kInvalidArgument) naming the accepted values.
 Precision parse_precision(const std::string& name);
+// Every name parse_precision accepts, for option checks.
+std::vector<std::string> precision_names();
 
 // Precision of the codec's decode convolutions: int8 QDQ (convert/codec_quantize.h), or bf16 through oneDNN
 // (ort/conv1d_bf16_op.h) plain or as a three-term split (~16 bits); the rest of the codec stays fp32.

@@ -101,7 +101,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--cache-dir", s.cache_dir, "Where converted bundles are kept (default: $XDG_CACHE_HOME/fishtts)");
   cmd->add_option("--precision", s.precisions, "Transformer precisions to sweep")
       ->delimiter(',')
-      ->check(CLI::IsMember({"fp32", "int8", "int4"}));
+      ->check(CLI::IsMember(hw::precision_names()));
   s.codec_variants = bench::codec_variant_names();
   cmd->add_option("--codec-precision", s.codec_variants, "Codec variants to sweep (the first is the SNR reference)")
       ->delimiter(',')
@@ -118,6 +118,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--json", opt->json, "Results (default: bench/results/<date>-<cpu>.json in the repository, else ./)");
   cmd->add_option("--markdown", opt->markdown, "Generated table (default: docs/BENCHMARKS.md in the repository, else ./BENCHMARKS.md)");
   cmd->add_flag("--quick", opt->quick, "Smoke test: one run, no warm-up, small sizes");
+  cmd->add_flag("--quality-only", c.quality_only,
+                "Transformer jobs: the prefill and the logit comparison vs fp32 only (no generate / say timings); "
+                "the first --threads value runs it");
   // Hidden: workload sizes (tests use small ones) and the child-process protocol.
   cmd->add_option("--prefill-tokens", c.prefill_tokens)->group("")->check(CLI::Range(1, 100000));
   cmd->add_option("--frames", c.frames)->group("")->check(CLI::Range(2, 100000));

@@ -17,6 +17,7 @@ struct MakeOptions {
   std::string preset = "tiny";
   uint64_t seed = 0;
   std::string out;
+  bool trained_entropy = false;
 };
 
 struct StatsOptions {
@@ -32,9 +33,19 @@ void add_make_checkpoint(CLI::App& dev) {
       ->check(CLI::IsMember({"tiny", "tiny-odd-heads", "s1-mini"}));
   cmd->add_option("--seed", opt->seed, "Seed of the random weights");
   cmd->add_option("--out", opt->out, "Output folder (created)")->required();
+  // A switch, not a temperature value: the scale follows from the checkpoint's own sizes (head_entropy.h), so
+  // there is no number to tune per model size.
+  cmd->add_flag("--trained-entropy", opt->trained_entropy,
+                "Scale the output heads so the slow and fast logits are as peaked as a trained model's (top-1 "
+                "probability ~0.3-0.7), for quality comparisons between precisions");
   cmd->callback([opt] {
-    checkpoint::make_checkpoint(checkpoint::preset_by_name(opt->preset), opt->seed, opt->out);
+    const checkpoint::Preset preset = checkpoint::preset_by_name(opt->preset);
+    const auto heads = checkpoint::make_checkpoint(preset, opt->seed, opt->out, {.trained_entropy = opt->trained_entropy});
     std::printf("wrote %s checkpoint (seed %llu) to %s\n", opt->preset.c_str(), static_cast<unsigned long long>(opt->seed), opt->out.c_str());
+    for (const checkpoint::HeadScale& h : heads) {
+      std::printf("  %s: %lld classes, fan-in %lld: logit std %.3f, weight std %.5f\n", h.tensor.c_str(),
+                  static_cast<long long>(h.classes), static_cast<long long>(h.fan_in), h.logit_std, h.weight_std);
+    }
   });
 }
 

@@ -94,7 +94,7 @@ void add_info_command(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "Print a JSON report");
   cmd->add_option("--threads", opt->threads, "Intra-op threads to report instead of the automatic choice (0 = auto)");
   cmd->add_option("--precision", opt->precision, "Weight precision to report instead of the automatic choice")
-      ->check(CLI::IsMember({"fp32", "int8", "int4"}));
+      ->check(CLI::IsMember(hw::precision_names()));
   cmd->add_option("--codec-precision", opt->codec_precision, "Codec decode precision to report instead of the automatic choice")
       ->check(CLI::IsMember({"fp32", "bf16", "bf16x3", "int8"}));
   cmd->callback([opt] {

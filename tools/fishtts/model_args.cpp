@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "hw/cpu_info.h"
+#include "hw/engine_settings.h"
 #include "progress.h"
 #include "pipeline/model_resolver.h"
 
@@ -15,8 +16,9 @@ void ModelArgs::add_to(CLI::App* cmd, bool required) {
   if (required) m->required();
   cmd->add_option("--cache-dir", cache_dir, "Where converted bundles are kept (default: $XDG_CACHE_HOME/fishtts)");
   cmd->add_option("--threads", threads, "Intra-op threads (0 = one per physical core)")->check(CLI::Range(0, 1024));
-  cmd->add_option("--precision", precision, "Transformer weights: fp32, int8 or int4 (default: chosen from the CPU)")
-      ->check(CLI::IsMember({"fp32", "int8", "int4"}));
+  cmd->add_option("--precision", precision, "Transformer weights: fp32, int8, int4 or int4-mixed (int4 with the heads and some "
+                  "down projections at int8; docs/quality.md) (default: chosen from the CPU)")
+      ->check(CLI::IsMember(hw::precision_names()));
   cmd->add_option("--codec-precision", codec_precision,
                   "Codec decode convolutions: fp32; bf16 or bf16x3 (oneDNN, plain or three-term split for ~16-bit "
                   "accuracy; fast with AMX); int8 (static, calibrated at conversion); default: chosen from the CPU")

@@ -12,7 +12,8 @@ void BenchConfig::make_quick() {
 
 nlohmann::json BenchConfig::to_json() const {
   return {{"runs", runs},     {"warmup", warmup},           {"prefill_tokens", prefill_tokens},
-          {"frames", frames}, {"codec_seconds", codec_seconds}, {"bound_mb", bound_mb}};
+          {"frames", frames}, {"codec_seconds", codec_seconds}, {"bound_mb", bound_mb},
+          {"quality_only", quality_only}};
 }
 
 }  // namespace fishtts::cli::bench

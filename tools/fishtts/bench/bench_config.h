@@ -12,6 +12,9 @@ struct BenchConfig {
   int frames = 100;           // generated frames (stop token ignored) of the generate and say workloads
   double codec_seconds = 10;  // audio of the codec decode / encode workloads
   int bound_mb = 1024;        // buffer of the bandwidth measurement (far larger than the caches)
+  // --quality-only: the transformer jobs time the prefill and compare logits, then skip generate / say (minutes
+  // on S1-mini, and quality needs no repetitions). Codec jobs are unchanged (leave them out with --parts llm).
+  bool quality_only = false;
 
   // --quick: one run, no warm-up, small sizes (a smoke test, not figures to compare).
   void make_quick();

@@ -5,6 +5,7 @@
 
 #include "bench/codec_variants.h"
 #include "common/error.h"
+#include "hw/engine_settings.h"
 #include "hw/machine_bounds.h"
 
 namespace fishtts::cli::bench {
@@ -14,12 +15,13 @@ Job Job::parse(const std::string& name) {
   Job job;
   job.part = name.substr(0, colon);
   job.precision = colon == std::string::npos ? "" : name.substr(colon + 1);
-  const bool llm = job.part == "llm" && (job.precision == "fp32" || job.precision == "int8" || job.precision == "int4");
+  const std::vector<std::string> precisions = hw::precision_names();
+  const bool llm = job.part == "llm" && std::find(precisions.begin(), precisions.end(), job.precision) != precisions.end();
   const bool codec = job.part == "codec" && find_codec_variant(job.precision) != nullptr;
   if (!llm && !codec) {
     std::string variants;
     for (const std::string& v : codec_variant_names()) variants += (variants.empty() ? "" : "|") + v;
-    throw Error(ErrorCode::kInvalidArgument, "bench job '" + name + "': expected llm:fp32|int8|int4 or codec:" + variants);
+    throw Error(ErrorCode::kInvalidArgument, "bench job '" + name + "': expected llm:fp32|int8|int4|int4-mixed or codec:" + variants);
   }
   return job;
 }

@@ -20,8 +20,8 @@ const Group kGroups[] = {
      "`prefill`: a prompt of `prefill_tokens` positions into an empty KV cache (bound: its FLOPs / FMA peak). "
      "`generate`: the decode loop after the first frame, `frames` frames with the stop token ignored (bound: "
      "the weight bytes a frame streams, read from the bundle's initializers, / read bandwidth). Quality: logit "
-     "cosine (mean) and top-1 agreement vs fp32 on the prefill and 4 teacher-forced steps, slow and fast "
-     "transformer."},
+     "cosine (mean), top-1 agreement and mean KL(p_fp32 || p) vs fp32 on the prefill and the teacher-forced steps "
+     "(the table below), slow and fast transformer."},
     {"end_to_end", "End to end",
      "`say`: the whole request for a fixed paragraph, `frames` frames (stop ignored), streaming codec included "
      "(bound: prompt FLOPs + per frame weight bytes and codec FLOPs). `first_audio`: time to the first audio "
@@ -42,8 +42,11 @@ std::string quality_cell(const nlohmann::json& r) {
   if (!r.contains("quality")) return "";
   const nlohmann::json& q = r["quality"];
   if (q.contains("slow_cosine")) {
+    // KL is absent from reports written before it was measured.
+    auto kl = [&](const char* key) { return q.contains(key) ? " / KL " + fmt("%.2g", q[key].get<double>()) : std::string(); };
     return "slow " + fmt("%.4f", q["slow_cosine"].get<double>()) + " / " + fmt("%.0f%%", 100 * q["slow_top1"].get<double>()) +
-           ", fast " + fmt("%.4f", q["fast_cosine"].get<double>()) + " / " + fmt("%.0f%%", 100 * q["fast_top1"].get<double>());
+           kl("slow_kl") + ", fast " + fmt("%.4f", q["fast_cosine"].get<double>()) + " / " +
+           fmt("%.0f%%", 100 * q["fast_top1"].get<double>()) + kl("fast_kl");
   }
   if (q.contains("snr_db")) return q["snr_db"].is_null() ? "identical" : "SNR " + fmt("%.1f dB", q["snr_db"].get<double>());
   if (q.contains("code_agreement")) return fmt("codes %.1f%% equal", 100 * q["code_agreement"].get<double>());
@@ -69,6 +72,38 @@ void write_table(std::ostringstream& md, const nlohmann::json& results, const Gr
        << (r.contains("rtf") ? fmt("%.3f", r["rtf"].get<double>()) : "") << " | "
        << fmt("%.0f", r["peak_rss_bytes"].get<double>() / 1e6) << " | " << fmt("%.1f", r["bound"]["ms"].get<double>())
        << " | " << fmt("%.0f%%", 100 * r["bound_ratio"].get<double>()) << " | " << quality_cell(r) << " |\n";
+  }
+  md << "\n";
+}
+
+// The transformer quality pass, one row per precision (from its prefill result): what the quality cells say, with
+// the KL maxima and how peaked the fp32 reference is (top-1 agreement means little when its top-1 probability is
+// near 1/vocab, as on plain random weights).
+void write_quality(std::ostringstream& md, const nlohmann::json& results) {
+  std::vector<const nlohmann::json*> rows;
+  for (const nlohmann::json& r : results) {
+    if (r["workload"] == "prefill" && r.contains("quality") && r["quality"].contains("slow_kl")) rows.push_back(&r);
+  }
+  if (rows.empty()) return;
+  const nlohmann::json& first = (*rows.front())["quality"];
+  md << "## Transformer quality vs fp32\n\nThe prefill's logits and " << first.value("teacher_forced_steps", 0)
+     << " teacher-forced decode steps (fixed codes, the same for every precision), each with its fast pass: "
+     << first["slow_vectors"].get<int>() << " slow and " << first["fast_vectors"].get<int>()
+     << " fast logit vectors. KL = KL(p_fp32 || p) of the softmax distributions in nats (mean, max); fp32 p(top-1) "
+        "= the reference's mean top-1 probability.\n\n"
+     << "| precision | threads | slow cosine | slow top-1 | slow KL | slow KL max | fast cosine | fast top-1 | fast KL "
+        "| fast KL max | fp32 p(top-1) slow / fast |\n"
+     << "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  for (const nlohmann::json* r : rows) {
+    const nlohmann::json& q = (*r)["quality"];
+    md << "| " << (*r)["precision"].get<std::string>() << " | " << (*r)["threads"].get<int>();
+    for (const char* part : {"slow", "fast"}) {
+      const std::string p = part;
+      md << " | " << fmt("%.5f", q[p + "_cosine"].get<double>()) << " | " << fmt("%.1f%%", 100 * q[p + "_top1"].get<double>())
+         << " | " << fmt("%.3g", q[p + "_kl"].get<double>()) << " | " << fmt("%.3g", q[p + "_kl_max"].get<double>());
+    }
+    md << " | " << fmt("%.3f", q["slow_fp32_p_top1"].get<double>()) << " / " << fmt("%.3f", q["fast_fp32_p_top1"].get<double>())
+       << " |\n";
   }
   md << "\n";
 }
@@ -148,6 +183,7 @@ std::string markdown_report(const nlohmann::json& report) {
   }
   md << "\n";
   for (const Group& g : kGroups) write_table(md, report["results"], g);
+  write_quality(md, report["results"]);
   write_gaps(md, report["results"]);
   // The #18 memory figures are measured by hand (say / serve, before and after each change), not by this suite.
   md << "## Memory\n\nThe peak RSS column above is per workload. Where a running engine's memory goes, the "

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/softmax_stats.h"
 #include "io/npy.h"
 
 namespace fishtts::cli::bench {
@@ -27,14 +28,16 @@ std::size_t argmax(const std::vector<float>& v) {
   return static_cast<std::size_t>(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
-// Mean and minimum cosine, and the fraction of vectors whose argmax agrees.
+// Mean and minimum cosine, the fraction of vectors whose argmax agrees, the mean KL(p_fp32 || p_variant) of their
+// softmax distributions, and the fp32 mean top-1 probability (how peaked the reference is: near 1/N on plain
+// random weights, where top-1 agreement means little; 0.3-0.7 on a --trained-entropy checkpoint).
 void compare_set(const std::vector<std::vector<float>>& ref, const std::vector<std::vector<float>>& got,
                  const std::string& name, nlohmann::json& out) {
   if (ref.size() != got.size() || ref.empty()) {
     throw Error(ErrorCode::kInvalidArgument, name + " logits: " + std::to_string(got.size()) + " vectors vs " +
                                                  std::to_string(ref.size()) + " in the fp32 reference");
   }
-  double sum = 0, low = 1, agree = 0;
+  double sum = 0, low = 1, agree = 0, kl = 0, kl_max = 0, p_top1 = 0;
   for (std::size_t i = 0; i < ref.size(); ++i) {
     if (ref[i].size() != got[i].size()) {
       throw Error(ErrorCode::kInvalidArgument, name + " logits " + std::to_string(i) + ": " +
@@ -45,11 +48,19 @@ void compare_set(const std::vector<std::vector<float>>& ref, const std::vector<s
     sum += c;
     low = std::min(low, c);
     agree += argmax(ref[i]) == argmax(got[i]) ? 1 : 0;
+    const double d = softmax_kl_divergence(ref[i], got[i]);
+    kl += d;
+    kl_max = std::max(kl_max, d);
+    p_top1 += top1_probability(ref[i]);
   }
   const double n = static_cast<double>(ref.size());
   out[name + "_cosine"] = sum / n;
   out[name + "_cosine_min"] = low;
   out[name + "_top1"] = agree / n;
+  out[name + "_kl"] = kl / n;
+  out[name + "_kl_max"] = kl_max;
+  out[name + "_fp32_p_top1"] = p_top1 / n;
+  out[name + "_vectors"] = ref.size();
 }
 
 void save_rows(const std::vector<std::vector<float>>& rows, const std::filesystem::path& path) {

@@ -1,5 +1,6 @@
-// How far a reduced-precision variant lands from fp32 on the same inputs: logit cosine and top-1 agreement for
-// the transformers (prefill logits and a few teacher-forced decode steps, slow and fast), SNR for the codec.
+// How far a reduced-precision variant lands from fp32 on the same inputs: logit cosine, top-1 agreement and the
+// KL divergence of the softmax distributions for the transformers (prefill logits and teacher-forced decode
+// steps, slow and fast), SNR for the codec.
 // The fp32 figures are written to a folder by the fp32 run and read by the others (they run in other processes).
 #pragma once
 
@@ -25,7 +26,8 @@ void save_logits(const LogitSample& sample, const std::filesystem::path& dir);
 // Throws Error(kNotFound) when the fp32 reference has not been written.
 LogitSample load_logits(const std::filesystem::path& dir);
 
-// {slow_cosine, slow_cosine_min, slow_top1, fast_cosine, fast_cosine_min, fast_top1}: means over the vectors.
+// Per transformer (slow_*, fast_*): cosine (mean), cosine_min, top1 (agreement), kl (mean KL(p_fp32 || p_other),
+// nats), kl_max, fp32_p_top1 (the reference's mean top-1 probability) and vectors (how many were compared).
 // Throws Error(kInvalidArgument) when the two samples differ in shape.
 nlohmann::json compare_logits(const LogitSample& reference, const LogitSample& other);
 

@@ -80,7 +80,9 @@ struct PlannedJob {
 // The first thread count also measures quality, so its jobs start with the fp32 references (transformer and codec).
 std::vector<PlannedJob> plan(const SweepOptions& o) {
   std::vector<PlannedJob> jobs;
-  for (std::size_t t = 0; t < o.threads.size(); ++t) {
+  // --quality-only: the quality pass runs at the first thread count; more would only repeat the prefill timing.
+  const std::size_t thread_counts = o.config.quality_only ? std::min<std::size_t>(1, o.threads.size()) : o.threads.size();
+  for (std::size_t t = 0; t < thread_counts; ++t) {
     const bool quality = t == 0;
     std::vector<std::string> precisions = o.precisions;
     if (quality) {
@@ -117,6 +119,7 @@ std::vector<std::string> child_args(const SweepOptions& o, const std::string& mo
                                    "--precision", o.precisions.front(),  // the transformer of codec-only bundles
                                    "--json", json.string(), "--reference-dir", reference_dir.string()};
   if (job.quality) args.push_back("--quality");
+  if (c.quality_only) args.push_back("--quality-only");
   return args;
 }
 
@@ -129,6 +132,7 @@ std::string SweepOptions::command() const {
   if (!model.empty()) cmd += " --model " + model;
   cmd += " --precision " + join(precisions) + " --codec-precision " + join(codec_variants) + " --parts " + join(parts) +
          " --threads " + join(t) + " --runs " + std::to_string(config.runs) + " --warmup " + std::to_string(config.warmup);
+  if (config.quality_only) cmd += " --quality-only";
   if (!merge.empty()) cmd += " --merge " + merge.string();
   return cmd;
 }
