@@ -449,6 +449,9 @@ TEST(Server, ReferencesAddListTtsRenameDelete) {
   auto spoken_again = c.Post("/v1/tts", tts.dump(), "application/json");
   ASSERT_EQ(spoken_again->status, 200);
   EXPECT_EQ(spoken_again->body, spoken->body);
+  // The second synthesis with the same stored voice reused its KV prefix, and /metrics counts it.
+  const std::string metrics = c.Get("/metrics")->body;
+  EXPECT_NE(metrics.find("fishtts_prefix_cache_hits_total 1\n"), std::string::npos) << metrics;
 
   httplib::Request del;
   del.method = "DELETE";
@@ -482,6 +485,12 @@ TEST(Server, MetricsCountRequestsByRouteAndStatus) {
   EXPECT_NE(t.find("fishtts_queue_waiting 0\n"), std::string::npos) << t;
   EXPECT_EQ(t.find("fishtts_rtf_last 0\n"), std::string::npos) << t;  // a real RTF was recorded
   EXPECT_EQ(t.find("fishtts_time_to_first_audio_seconds_last 0\n"), std::string::npos) << t;
+  // The histogram counts the one synthesis: cumulative buckets end at +Inf = count.
+  EXPECT_NE(t.find("# TYPE fishtts_synthesis_rtf histogram\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("fishtts_synthesis_rtf_bucket{le=\"+Inf\"} 1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("fishtts_synthesis_rtf_count 1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("fishtts_synthesis_rtf_bucket{le=\"4\"} "), std::string::npos) << t;
+  EXPECT_NE(t.find("fishtts_prefix_cache_hits_total 0\n"), std::string::npos) << t;  // no stored voice used
 }
 
 }  // namespace

@@ -17,6 +17,11 @@ void ServerMetrics::record_synthesis(const pipeline::SynthesisMetrics& m) {
   last_rtf_ = m.rtf();
   last_ttfa_seconds_ = m.time_to_first_audio_ms / 1000.0;
   ttfa_seconds_total_ += last_ttfa_seconds_;
+  rtf_sum_ += last_rtf_;
+  for (std::size_t i = 0; i < kRtfBuckets.size(); ++i) {
+    if (last_rtf_ <= kRtfBuckets[i]) ++rtf_buckets_[i];
+  }
+  if (m.reused_prefix_positions > 0) ++prefix_cache_hits_;
 }
 
 void ServerMetrics::count_cancelled() {
@@ -63,6 +68,15 @@ std::string ServerMetrics::render(std::size_t queue_waiting, bool busy, std::siz
   o << "fishtts_rtf_last " << last_rtf_ << '\n';
   header("fishtts_rtf_average", "gauge", "Real-time factor over all syntheses (total processing / total audio).");
   o << "fishtts_rtf_average " << (audio_seconds_total_ > 0 ? processing_seconds_total_ / audio_seconds_total_ : 0.0) << '\n';
+  header("fishtts_synthesis_rtf", "histogram", "Real-time factor of each synthesis (processing / audio seconds).");
+  for (std::size_t i = 0; i < kRtfBuckets.size(); ++i) {
+    o << "fishtts_synthesis_rtf_bucket{le=\"" << kRtfBuckets[i] << "\"} " << rtf_buckets_[i] << '\n';
+  }
+  o << "fishtts_synthesis_rtf_bucket{le=\"+Inf\"} " << syntheses_ << '\n';
+  o << "fishtts_synthesis_rtf_sum " << rtf_sum_ << "\nfishtts_synthesis_rtf_count " << syntheses_ << '\n';
+  header("fishtts_prefix_cache_hits_total", "counter",
+         "Syntheses whose prompt prefix (a stored voice's) came from the KV cache; hit ratio = this / syntheses_total.");
+  o << "fishtts_prefix_cache_hits_total " << prefix_cache_hits_ << '\n';
   header("fishtts_time_to_first_audio_seconds_last", "gauge", "Time to first audio of the last synthesis.");
   o << "fishtts_time_to_first_audio_seconds_last " << last_ttfa_seconds_ << '\n';
   header("fishtts_time_to_first_audio_seconds_average", "gauge", "Mean time to first audio.");

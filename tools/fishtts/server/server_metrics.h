@@ -1,6 +1,7 @@
 // Counters and gauges for GET /metrics in the Prometheus text format (version 0.0.4).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -32,6 +33,11 @@ class ServerMetrics {
   double last_rtf_ = 0;
   double last_ttfa_seconds_ = 0;
   double ttfa_seconds_total_ = 0;
+  // RTF histogram: an autoscaler reads the share of syntheses slower than real time (le="1") from it.
+  static constexpr std::array<double, 7> kRtfBuckets = {0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0};
+  std::array<std::uint64_t, kRtfBuckets.size()> rtf_buckets_{};  // cumulative counts, as Prometheus wants
+  double rtf_sum_ = 0;
+  std::uint64_t prefix_cache_hits_ = 0;  // syntheses that reused a cached KV prefix (the voice's)
 };
 
 }  // namespace fishtts::server
