@@ -74,6 +74,23 @@ std::string bundle_cache_key(const std::string& fingerprint, const BundleOptions
   return sha256_hex(fingerprint + options.to_json().dump()).substr(0, 20);
 }
 
+namespace {
+
+// A bundle this process has just written and hashed: record its stamps now, so that the first load (a replica
+// on a read-only cache, say) does not hash every file again.
+void stamp_fresh_bundle(const fs::path& dir) {
+  try {
+    const nlohmann::json now = file_stamps(dir, read_manifest(dir.string()));
+    if (now.is_null()) return;
+    std::ofstream out(dir / kStamp);
+    out << now.dump() << "\n";
+  } catch (const std::exception&) {
+    // no stamp only means the first load hashes the files, as it always did
+  }
+}
+
+}  // namespace
+
 std::string verify_bundle_cached(const std::string& dir) {
   nlohmann::json manifest;
   try {
@@ -133,6 +150,7 @@ ResolvedBundle resolve_bundle(const std::string& model_path, const BundleOptions
   const auto start = std::chrono::steady_clock::now();
   try {
     write_bundle(model_path, dir.string(), options, fingerprint, progress);
+    stamp_fresh_bundle(dir);
   } catch (const std::exception&) {
     // Another process may have finished the same conversion first; its bundle is as good as ours.
     if (!fs::exists(dir) || !verify_bundle_cached(dir.string()).empty()) throw;
