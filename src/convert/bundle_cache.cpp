@@ -35,6 +35,22 @@ nlohmann::json file_stamps(const fs::path& dir, const nlohmann::json& manifest) 
   return stamps;
 }
 
+void write_stamps(const fs::path& dir, const nlohmann::json& stamps) {
+  std::ofstream out(dir / kStamp);
+  out << stamps.dump() << "\n";
+}
+
+// A bundle this process has just written and hashed: record its stamps now, so that the first load (a replica
+// on a read-only cache, say) does not hash every file again.
+void stamp_fresh_bundle(const fs::path& dir) {
+  try {
+    const nlohmann::json now = file_stamps(dir, read_manifest(dir.string()));
+    if (!now.is_null()) write_stamps(dir, now);
+  } catch (const std::exception&) {
+    // no stamp only means the first load hashes the files, as it always did
+  }
+}
+
 // Leftovers of conversions whose process is gone (killed half way): safe to delete.
 void remove_stale_partials(const fs::path& bundles) {
   if (!fs::exists(bundles)) return;
@@ -74,23 +90,6 @@ std::string bundle_cache_key(const std::string& fingerprint, const BundleOptions
   return sha256_hex(fingerprint + options.to_json().dump()).substr(0, 20);
 }
 
-namespace {
-
-// A bundle this process has just written and hashed: record its stamps now, so that the first load (a replica
-// on a read-only cache, say) does not hash every file again.
-void stamp_fresh_bundle(const fs::path& dir) {
-  try {
-    const nlohmann::json now = file_stamps(dir, read_manifest(dir.string()));
-    if (now.is_null()) return;
-    std::ofstream out(dir / kStamp);
-    out << now.dump() << "\n";
-  } catch (const std::exception&) {
-    // no stamp only means the first load hashes the files, as it always did
-  }
-}
-
-}  // namespace
-
 std::string verify_bundle_cached(const std::string& dir) {
   nlohmann::json manifest;
   try {
@@ -110,10 +109,7 @@ std::string verify_bundle_cached(const std::string& dir) {
     // an unreadable stamp only means hashing again
   }
   problem = verify_bundle(dir, /*check_hashes=*/true);
-  if (problem.empty()) {
-    std::ofstream out(stamp_path);
-    out << now.dump() << "\n";
-  }
+  if (problem.empty()) write_stamps(dir, now);
   return problem;
 }
 

@@ -8,14 +8,9 @@
 namespace fishtts::convert {
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // The layer index after `prefix` ("layers." -> 12 in "layers.12.feed_forward.w2"), or -1.
 int64_t layer_index(std::string_view name, std::string_view prefix) {
-  if (!starts_with(name, prefix)) return -1;
+  if (!name.starts_with(prefix)) return -1;
   int64_t i = -1;
   const char* begin = name.data() + prefix.size();
   const auto [end, ec] = std::from_chars(begin, name.data() + name.size(), i);
@@ -34,7 +29,7 @@ int int4_mixed_bits(std::string_view name, int64_t slow_layers, int64_t fast_lay
                                                  std::to_string(slow_layers) + " and " + std::to_string(fast_layers) + ")");
   }
   if (name == "output" || name == "fast_output") return 8;
-  if (!ends_with(name, ".feed_forward.w2")) return 4;
+  if (!name.ends_with(".feed_forward.w2")) return 4;
   if (const int64_t i = layer_index(name, "fast_layers."); i >= 0) return use_more_bits(i, fast_layers) ? 8 : 4;
   if (const int64_t i = layer_index(name, "layers."); i >= 0) return use_more_bits(i, slow_layers) ? 8 : 4;
   return 4;

@@ -25,18 +25,22 @@ const char* precision_name(Precision p) {
   return "?";
 }
 
+namespace {
+constexpr Precision kPrecisions[] = {Precision::kFp32, Precision::kInt8, Precision::kInt4, Precision::kInt4Mixed};
+}  // namespace
+
 Precision parse_precision(const std::string& name) {
-  if (name == "fp32") return Precision::kFp32;
-  if (name == "int8") return Precision::kInt8;
-  if (name == "int4") return Precision::kInt4;
-  if (name == "int4-mixed") return Precision::kInt4Mixed;
-  throw Error(ErrorCode::kInvalidArgument,
-              "unknown precision '" + name + "' (expected one of: fp32, int8, int4, int4-mixed)");
+  for (Precision p : kPrecisions) {
+    if (name == precision_name(p)) return p;
+  }
+  std::string expected;
+  for (const std::string& n : precision_names()) expected += (expected.empty() ? "" : ", ") + n;
+  throw Error(ErrorCode::kInvalidArgument, "unknown precision '" + name + "' (expected one of: " + expected + ")");
 }
 
 std::vector<std::string> precision_names() {
   std::vector<std::string> names;
-  for (Precision p : {Precision::kFp32, Precision::kInt8, Precision::kInt4, Precision::kInt4Mixed}) names.push_back(precision_name(p));
+  for (Precision p : kPrecisions) names.push_back(precision_name(p));
   return names;
 }
 
