@@ -103,6 +103,8 @@ CodecGraph build_codec_decode_graph(const checkpoint::CodecWeights& weights, con
   }
   std::string x = channels_first(g, g.add(semantic, residual));
   g.add_output(x, ElemType::kFloat, {1, c.latent_dim, "frames"}, "zq");
+  ctx.bf16_linears = options.bf16_terms > 0;
+  ctx.bf16_terms = std::max<int64_t>(1, options.bf16_terms);
   CodecTransformerShape post = pre_post_shape(c.post_module);
   post.banded = true;  // streaming decode = whole decode, bit for bit
   x = codec_transformer(ctx, x, "quantizer.post_module.", post);

@@ -29,8 +29,8 @@ struct CodecGraphOptions {
   bool fused_snake = true;  // Snake as the com.fishtts custom op (sessions need ort::add_custom_ops), else std ops
   ConvQuantization int8_convs;      // decode convs emitted in int8 QDQ form (convert/codec_quantize.h)
   // > 0: the decoder's conv stack (decoder.model.*) channels last with bf16 convs of this many terms (1 plain,
-  // 3 split; ort/conv1d_bf16_op.h); the dequantiser, post_module and upsample stay fp32. Decode only; excludes
-  // int8_convs.
+  // 3 split; ort/conv1d_bf16_op.h), and the post_module's and upsample's Linears as the same op over one step;
+  // the dequantiser, attention products, norms and upsample convs stay fp32. Decode only; excludes int8_convs.
   int64_t bf16_terms = 0;
 };
 

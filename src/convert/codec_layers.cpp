@@ -72,12 +72,25 @@ std::string strip_dot(const std::string& prefix) {
   return !prefix.empty() && prefix.back() == '.' ? prefix.substr(0, prefix.size() - 1) : prefix;
 }
 
+std::string emit_bf16_conv(CodecGraphContext& ctx, const std::string& in, const std::string& state,
+                           const std::string& name, const std::vector<float>& weight, const std::vector<int64_t>& dims,
+                           std::span<const float> bias, const ConvParams& params, int64_t tile_steps);
+
+// Rows per tile of a bf16 Linear: one length whatever the chunk, so streaming stays bit-exact; small, because
+// the transformer runs at frame rate and a streamed chunk is a few frames.
+constexpr int64_t kBf16LinearTileRows = 16;
+
 std::string linear_from(CodecGraphContext& ctx, const std::string& x, const std::string& key) {
   const checkpoint::Tensor& w = ctx.weights.get(key);
   if (w.shape.size() != 2) {
     throw Error(ErrorCode::kBadFormat, key + ": expected a 2-D Linear weight, got " + w.shape_string());
   }
   std::vector<float> values = floats(w);
+  if (ctx.bf16_linears) {  // x [1, S, in] is already channels last: a kernel-1 conv is the Linear
+    const std::vector<float> no_bias(static_cast<size_t>(w.shape[0]), 0.0f);
+    return emit_bf16_conv(ctx, x, "", strip_dot(key.substr(0, key.size() - std::string_view(".weight").size())),
+                          values, {w.shape[0], w.shape[1], 1}, no_bias, time_conv(ctx, 1, 1, 1), kBf16LinearTileRows);
+  }
   return linear(ctx.g, x, key, values, w.shape[0], w.shape[1], WeightOptions{});
 }
 
@@ -114,7 +127,7 @@ constexpr int64_t kBf16TileFrames = 2;
 // [state, in] itself and returns the next state, so no Concat copies the activations.
 std::string emit_bf16_conv(CodecGraphContext& ctx, const std::string& in, const std::string& state,
                            const std::string& name, const std::vector<float>& weight, const std::vector<int64_t>& dims,
-                           std::span<const float> bias, const ConvParams& params) {
+                           std::span<const float> bias, const ConvParams& params, int64_t tile_steps) {
   GraphBuilder& g = ctx.g;
   if (params.group != 1) {
     throw Error(ErrorCode::kUnsupported, name + ": grouped conv (" + std::to_string(params.group) +
@@ -127,12 +140,16 @@ std::string emit_bf16_conv(CodecGraphContext& ctx, const std::string& in, const 
       {"dilation", params.dilations.back()},
       {"stride", params.strides.back()},
       {"terms", ctx.bf16_terms},
-      {"tile", std::max<int64_t>(16, ctx.steps_per_frame / params.strides.back() * kBf16TileFrames)}};
+      {"tile", tile_steps}};
   const std::vector<std::string> out =
       g.add_node(ort::kConv1dBf16Op, std::move(inputs), attrs, state.empty() ? 1 : 2, ort::kCustomDomain);
   if (!state.empty()) state_output(ctx, out[1]);
   ctx.convs.push_back(ConvTap{name, in, out[0], 1});
   return out[0];
+}
+
+int64_t conv_tile_steps(const CodecGraphContext& ctx, const ConvParams& params) {
+  return std::max<int64_t>(16, ctx.steps_per_frame / params.strides.back() * kBf16TileFrames);
 }
 
 // A conv with weight [out, in / groups, k] (row-major values) and bias [out], in the current layout.
@@ -169,7 +186,9 @@ std::string causal_conv(CodecGraphContext& ctx, const std::string& x, const std:
   std::vector<float> bias = floats(ctx.weights.get(prefix + "bias"));
   const ConvParams params = time_conv(ctx, stride, dilation, groups);
   const std::string state = pad > 0 ? state_input(ctx, strip_dot(prefix), state_shape(ctx, cin, pad)) : "";
-  if (ctx.channels_last) return emit_bf16_conv(ctx, x, state, strip_dot(prefix), floats(w), w.shape, bias, params);
+  if (ctx.channels_last) {
+    return emit_bf16_conv(ctx, x, state, strip_dot(prefix), floats(w), w.shape, bias, params, conv_tile_steps(ctx, params));
+  }
   std::string in = x;
   if (pad > 0) {
     in = ctx.g.concat({state, x}, time_axis(ctx));
@@ -236,8 +255,9 @@ std::string causal_conv_transpose(CodecGraphContext& ctx, const std::string& x, 
     return ctx.g.reshape(y, std::vector<int64_t>{1, cout, -1});
   }
   if (ctx.channels_last) {
-    y = emit_bf16_conv(ctx, x, state, prefix + "polyphase", poly, {cout * stride, cin, taps}, poly_bias,
-                       time_conv(ctx, 1, 1, 1));
+    const ConvParams params = time_conv(ctx, 1, 1, 1);
+    y = emit_bf16_conv(ctx, x, state, prefix + "polyphase", poly, {cout * stride, cin, taps}, poly_bias, params,
+                       conv_tile_steps(ctx, params));
     ctx.steps_per_frame *= stride;
     return ctx.g.reshape(y, std::vector<int64_t>{1, -1, cout});
   }

@@ -47,6 +47,9 @@ struct CodecGraphContext {
   // com.fishtts::Conv1dBf16 (ort/conv1d_bf16_op.h) with this many bf16 terms (1 plain, 3 split), fp32 sums.
   bool channels_last = false;
   int64_t bf16_terms = 1;
+  // The Linear layers (post_module, upsample ConvNeXt) as Conv1dBf16 over one step, with bf16_terms, instead
+  // of fp32 MatMul: half the weight bytes read per call and held after load.
+  bool bf16_linears = false;
   int64_t steps_per_frame = 1;  // of the conv stack's current rate (channels last: sets each conv's tile)
   // Transposed convs as polyphase plain convs (see causal_conv_transpose), else ONNX ConvTranspose.
   bool polyphase_transpose = true;

@@ -327,7 +327,7 @@ class Conv1dBf16Kernel {
     } else {
       plan_ = plan_for<dnnl::convolution_forward>(conv_desc(shape_, tile_steps_));
     }
-    weights_ = {};  // the reordered copy is all that is read from now on
+    std::vector<uint16_t>().swap(weights_);  // the reordered copy is all that is read from now on (= {} keeps capacity)
   }
 
   template <class Primitive, class PrimitiveDesc>
