@@ -1,14 +1,14 @@
 #include "convert/bundle_cache.h"
 
-#include <signal.h>
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "common/error.h"
+#include "common/file_lock.h"
 
 namespace fs = std::filesystem;
 
@@ -51,20 +51,32 @@ void stamp_fresh_bundle(const fs::path& dir) {
   }
 }
 
-// Leftovers of conversions whose process is gone (killed half way): safe to delete.
-void remove_stale_partials(const fs::path& bundles) {
-  if (!fs::exists(bundles)) return;
+fs::path lock_path(const fs::path& bundles, const std::string& key) { return bundles / (key + ".lock"); }
+
+// Leftovers of conversions nobody is running any more (killed half way): a `<key>.partial-<pid>` folder is removed
+// only when its key's lock can be taken. The pid in the name says nothing here: a replica in another container
+// (same cache volume, other pid namespace) may be converting, and its flock is what shows it. `held_key` is the
+// key whose lock the caller holds (a second open file of the same lock would not get it).
+void remove_stale_partials(const fs::path& bundles, const std::string& held_key) {
   for (const auto& e : fs::directory_iterator(bundles)) {
     const std::string name = e.path().filename().string();
     const auto at = name.rfind(".partial-");
-    if (at == std::string::npos) continue;
-    const int pid = std::atoi(name.c_str() + at + 9);
-    // Only ESRCH means gone: EPERM is a live process of another user, whose conversion is still running.
-    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
-      std::error_code ec;
-      fs::remove_all(e.path(), ec);
-    }
+    if (at == std::string::npos || at == 0) continue;
+    const std::string key = name.substr(0, at);
+    const std::optional<FileLock> lock =
+        key == held_key ? std::nullopt : FileLock::try_lock(lock_path(bundles, key));
+    if (key != held_key && !lock) continue;  // being converted
+    std::error_code ec;
+    fs::remove_all(e.path(), ec);
   }
+}
+
+// The key's lock, held for the whole conversion; waits (and says so) while another process holds it.
+FileLock conversion_lock(const fs::path& bundles, const std::string& key, const ProgressFn& progress) {
+  fs::create_directories(bundles);
+  if (std::optional<FileLock> lock = FileLock::try_lock(lock_path(bundles, key))) return std::move(*lock);
+  if (progress) progress("waiting for another process converting the same checkpoint (" + key + ".lock)");
+  return FileLock(lock_path(bundles, key));
 }
 
 }  // namespace
@@ -130,10 +142,26 @@ ResolvedBundle resolve_bundle(const std::string& model_path, const BundleOptions
   }
 
   const std::string fingerprint = checkpoint_fingerprint(model_path);
+  const std::string key = bundle_cache_key(fingerprint, options);
   const fs::path bundles = cache_dir / "bundles";
-  const fs::path dir = bundles / bundle_cache_key(fingerprint, options);
-  fs::create_directories(bundles);
-  remove_stale_partials(bundles);
+  const fs::path dir = bundles / key;
+  // A finished bundle is loaded without any lock, so replicas may mount the cache read-only.
+  if (fs::exists(dir) && verify_bundle_cached(dir.string()).empty()) {
+    r.dir = dir.string();
+    return r;
+  }
+  // Converting (or replacing a broken bundle): one process per key at a time, across containers too. Whoever
+  // waits here reuses the bundle the holder has just finished.
+  const FileLock lock = [&] {
+    try {
+      return conversion_lock(bundles, key, progress);
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::kIo, "no usable bundle of " + model_path + " in " + bundles.string() +
+                                      " and cannot convert into it (a read-only cache needs `fishtts convert` first): " +
+                                      e.what());
+    }
+  }();
+  remove_stale_partials(bundles, key);
   if (fs::exists(dir)) {
     const std::string problem = verify_bundle_cached(dir.string());
     if (problem.empty()) {
@@ -144,13 +172,8 @@ ResolvedBundle resolve_bundle(const std::string& model_path, const BundleOptions
     fs::remove_all(dir);
   }
   const auto start = std::chrono::steady_clock::now();
-  try {
-    write_bundle(model_path, dir.string(), options, fingerprint, progress);
-    stamp_fresh_bundle(dir);
-  } catch (const std::exception&) {
-    // Another process may have finished the same conversion first; its bundle is as good as ours.
-    if (!fs::exists(dir) || !verify_bundle_cached(dir.string()).empty()) throw;
-  }
+  write_bundle(model_path, dir.string(), options, fingerprint, progress);
+  stamp_fresh_bundle(dir);
   r.dir = dir.string();
   r.converted = true;
   r.convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
