@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error.h"
 #include "common/file_lock.h"
 #include "convert/bundle_cache.h"
 #include "support/golden.h"
@@ -126,10 +127,13 @@ TEST_F(BundleCache, APartialFolderIsRemovedOnlyWhenItsKeysLockIsFree) {
   // conversion is still running there (its lock held), one whose converter died (its lock free).
   const fs::path running = bundles / "0123456789abcdef0123.partial-999999999";
   const fs::path dead = bundles / "fedcba9876543210fedc.partial-999999998";
-  fs::create_directories(running);
-  fs::create_directories(dead);
-  std::ofstream(running / "llm.json") << "{}";
-  std::ofstream(dead / "llm.json") << "{}";
+  // And one of the very key this resolve converts, left by a converter killed half way.
+  const std::string key = convert::bundle_cache_key(convert::checkpoint_fingerprint(test::kFixture.string()), {});
+  const fs::path own = bundles / (key + ".partial-999999997");
+  for (const fs::path& p : {running, dead, own}) {
+    fs::create_directories(p);
+    std::ofstream(p / "llm.json") << "{}";
+  }
   int go[2];
   ASSERT_EQ(::pipe(go), 0);
   const fs::path held = cache_ / "held";
@@ -146,10 +150,26 @@ TEST_F(BundleCache, APartialFolderIsRemovedOnlyWhenItsKeysLockIsFree) {
   EXPECT_TRUE(r.converted);
   EXPECT_TRUE(fs::exists(running / "llm.json")) << "deleted a conversion another process is running";
   EXPECT_FALSE(fs::exists(dead)) << "kept the leftover of a conversion nobody runs";
+  EXPECT_FALSE(fs::exists(own)) << "kept the leftover of the key it converted";
+  EXPECT_EQ(fs::path(r.dir).filename(), key);
   ASSERT_EQ(::write(go[1], "r", 1), 1);
   EXPECT_EQ(wait_for(holder), 0);
   ::close(go[0]);
   ::close(go[1]);
+}
+
+TEST_F(BundleCache, ACacheThatCannotBeWrittenIsAnErrorNamingIt) {
+  fs::create_directories(cache_);
+  std::ofstream(cache_ / "bundles") << "not a folder";
+  try {
+    resolve();
+    FAIL() << "resolved into a cache it cannot write";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    const std::string message = e.what();
+    EXPECT_NE(message.find((cache_ / "bundles").string()), std::string::npos) << message;
+    EXPECT_NE(message.find("fishtts convert"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

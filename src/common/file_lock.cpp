@@ -21,7 +21,7 @@ std::optional<FileLock> FileLock::try_lock(const std::filesystem::path& file) {
 }
 
 bool FileLock::lock(const std::filesystem::path& file, bool wait) {
-  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) throw Error(ErrorCode::kIo, file.string() + ": cannot open the lock file: " + std::strerror(errno));
   int rc;
   do {

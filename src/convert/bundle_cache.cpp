@@ -71,12 +71,26 @@ void remove_stale_partials(const fs::path& bundles, const std::string& held_key)
   }
 }
 
-// The key's lock, held for the whole conversion; waits (and says so) while another process holds it.
+// The key's lock, held for the whole conversion; waits (and says so) while another process holds it. A cache this
+// process cannot write (a replica's read-only mount) is an error saying what to do.
 FileLock conversion_lock(const fs::path& bundles, const std::string& key, const ProgressFn& progress) {
-  fs::create_directories(bundles);
-  if (std::optional<FileLock> lock = FileLock::try_lock(lock_path(bundles, key))) return std::move(*lock);
-  if (progress) progress("waiting for another process converting the same checkpoint (" + key + ".lock)");
-  return FileLock(lock_path(bundles, key));
+  const fs::path file = lock_path(bundles, key);
+  const auto unwritable = [&](const std::string& why) {
+    return Error(ErrorCode::kIo, bundles.string() + ": no usable bundle of this checkpoint, and the cache cannot be "
+                                 "written to convert one (" + why + "); a read-only cache needs `fishtts convert` first");
+  };
+  try {
+    fs::create_directories(bundles);
+    if (std::optional<FileLock> lock = FileLock::try_lock(file)) return std::move(*lock);
+  } catch (const std::exception& e) {
+    throw unwritable(e.what());
+  }
+  if (progress) progress("waiting for another process converting the same checkpoint (" + file.string() + ")");
+  try {
+    return FileLock(file);
+  } catch (const Error& e) {
+    throw unwritable(e.what());
+  }
 }
 
 }  // namespace
@@ -152,15 +166,7 @@ ResolvedBundle resolve_bundle(const std::string& model_path, const BundleOptions
   }
   // Converting (or replacing a broken bundle): one process per key at a time, across containers too. Whoever
   // waits here reuses the bundle the holder has just finished.
-  const FileLock lock = [&] {
-    try {
-      return conversion_lock(bundles, key, progress);
-    } catch (const std::exception& e) {
-      throw Error(ErrorCode::kIo, "no usable bundle of " + model_path + " in " + bundles.string() +
-                                      " and cannot convert into it (a read-only cache needs `fishtts convert` first): " +
-                                      e.what());
-    }
-  }();
+  const FileLock lock = conversion_lock(bundles, key, progress);
   remove_stale_partials(bundles, key);
   if (fs::exists(dir)) {
     const std::string problem = verify_bundle_cached(dir.string());
