@@ -286,6 +286,9 @@ def main():
         ap.error(f"{args.fishtts}: not an executable")
 
     load_before = os.getloadavg()
+    if load_before[0] > 0.5:
+        print(f"capacity.py: warning: load average {load_before[0]:.2f} before the run; other work on these cores "
+              "slows every stream, so these figures are not the machine's", file=sys.stderr)
     runs = []
     for k in args.cores:
         runs += measure_cores(args, k)
