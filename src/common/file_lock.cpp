@@ -21,7 +21,9 @@ std::optional<FileLock> FileLock::try_lock(const std::filesystem::path& file) {
 }
 
 bool FileLock::lock(const std::filesystem::path& file, bool wait) {
-  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // flock needs no write access: a lock file another user created (a replica of another uid) is locked read-only.
+  if (fd_ < 0 && (errno == EACCES || errno == EROFS)) fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw Error(ErrorCode::kIo, file.string() + ": cannot open the lock file: " + std::strerror(errno));
   int rc;
   do {
@@ -36,6 +38,14 @@ bool FileLock::lock(const std::filesystem::path& file, bool wait) {
 }
 
 FileLock::FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
 
 FileLock::~FileLock() {
   if (fd_ >= 0) ::close(fd_);  // closing the only descriptor releases the lock

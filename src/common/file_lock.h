@@ -12,7 +12,8 @@ namespace fishtts {
 
 class FileLock {
  public:
-  // Creates the file when missing (not its folder); blocks until no other open file holds the lock.
+  // Creates the file when missing (not its folder; mode 0644 before the umask, and opened read-only when it is
+  // another user's); blocks until no other open file holds the lock.
   // Throws Error(kIo) naming the file when it cannot be opened or locked (a read-only folder, say).
   explicit FileLock(const std::filesystem::path& file);
   // The same without waiting: nullopt when another open file holds the lock.
@@ -22,7 +23,7 @@ class FileLock {
   FileLock(FileLock&& other) noexcept;
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
-  FileLock& operator=(FileLock&&) = delete;
+  FileLock& operator=(FileLock&& other) noexcept;  // releases the lock it held
 
  private:
   FileLock() = default;

@@ -63,9 +63,15 @@ void remove_stale_partials(const fs::path& bundles, const std::string& held_key)
     const auto at = name.rfind(".partial-");
     if (at == std::string::npos || at == 0) continue;
     const std::string key = name.substr(0, at);
-    const std::optional<FileLock> lock =
-        key == held_key ? std::nullopt : FileLock::try_lock(lock_path(bundles, key));
-    if (key != held_key && !lock) continue;  // being converted
+    std::optional<FileLock> lock;
+    if (key != held_key) {
+      try {
+        lock = FileLock::try_lock(lock_path(bundles, key));
+      } catch (const Error&) {
+        continue;  // a lock this process may not open: whether it is held cannot be told, so keep the folder
+      }
+      if (!lock) continue;  // being converted
+    }
     std::error_code ec;
     fs::remove_all(e.path(), ec);
   }
