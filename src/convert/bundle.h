@@ -1,6 +1,7 @@
 // A bundle: everything the engine runs, converted from one checkpoint folder, in one folder:
-//   slow.onnx (+ .data), fast.onnx, llm.json            the transformer (convert/llm_bundle.h)
+//   slow.onnx, fast.onnx, llm.json                      the transformer (convert/llm_bundle.h)
 //   codec_decode.onnx, codec_encode.onnx, codec.json    the codec (convert/codec_bundle.h)
+//   <graph>.onnx.data beside each graph                 its weights, which ONNX Runtime maps (kBundleSaveOptions)
 //   tokenizer.tiktoken, special_tokens.json, config.json (, codec_config.json)
 //   manifest.json                                       written last: the files with sizes and sha256, the
 //                                                       converter versions and options, the source fingerprint

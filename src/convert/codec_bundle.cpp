@@ -97,7 +97,7 @@ void convert_codec(const std::string& checkpoint_dir, const std::string& out_dir
   fs::create_directories(out_dir);
   auto write = [&](CodecGraph& graph, const std::string& name) {
     const std::string path = (fs::path(out_dir) / name).string();
-    save_model(graph.model, path);
+    save_model(graph.model, path, kBundleSaveOptions);
     if (options.check) check_model_file(path);
   };
   CodecGraphOptions decode_options = options.graph;

@@ -14,7 +14,7 @@
 
 namespace fishtts::convert {
 
-inline constexpr int kCodecConverterVersion = 2;  // 2: fused Snake op
+inline constexpr int kCodecConverterVersion = 3;  // 2: fused Snake op; 3: initializers in <graph>.onnx.data
 
 // How the int8 decode is made (CodecPrecision::kInt8): calibration, then QDQ convs (convert/codec_quantize.h).
 struct CodecInt8Options {

@@ -50,7 +50,7 @@ void convert_llm(const std::string& checkpoint_dir, const std::string& out_dir, 
   fs::create_directories(out_dir);
   auto write = [&](onnx::ModelProto model, const std::string& name) {
     const std::string path = (fs::path(out_dir) / name).string();
-    save_model(model, path);
+    save_model(model, path, kBundleSaveOptions);
     if (options.check) check_model_file(path);
   };
   LlmGraphOptions graph = options.graph;

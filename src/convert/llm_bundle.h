@@ -13,7 +13,7 @@
 
 namespace fishtts::convert {
 
-inline constexpr int kLlmConverterVersion = 1;
+inline constexpr int kLlmConverterVersion = 2;  // 2: initializers in slow.onnx.data / fast.onnx.data
 
 struct LlmConvertOptions {
   LlmGraphOptions graph;

@@ -25,6 +25,10 @@ struct SaveOptions {
   uint64_t alignment = 4096;                             // page-aligned offsets in the side file
 };
 
+// What the bundle writers use: every initializer of a page or more in the side file, so ONNX Runtime maps it
+// from the file instead of parsing it into the proto and copying it to its heap (peak RSS and load time, #18).
+inline constexpr SaveOptions kBundleSaveOptions{.external_data_threshold = 0, .min_external_tensor_bytes = 4096};
+
 // Writes `model` to `path`. With external data the model's initializers are left pointing at the side file
 // (their raw_data moved out), i.e. `model` is modified. Throws Error(kIo) naming the file on write failure,
 // kInvalidArgument for an alignment that is not a power of two.
