@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audio/audio_io.h"
+#include "common/file_lock.h"
 #include "io/npy.h"
 #include "support/cli_runner.h"
 
@@ -117,15 +118,18 @@ TEST_F(CliSay, AConversionKilledHalfWayLeavesNothingThatIsUsed) {
   EXPECT_TRUE(fs::exists(bundle_dir() / "manifest.json"));
 }
 
-TEST_F(CliSay, APartialOfALiveProcessOfAnotherUserIsKept) {
-  // kill(pid, 0) fails with EPERM for a live process of another user: that conversion is still running and its
-  // folder must stay. Run as nobody, with the partial named after pid 1 (root's, alive).
+TEST_F(CliSay, APartialWhoseLockAProcessOfAnotherUserHoldsIsKept) {
+  // A conversion still running in a process of another user (a replica of another uid, or in another container):
+  // its key's lock (root's file, which nobody may only read) is held, so its folder must stay, though no process
+  // here has the pid in its name (another container's). Run as nobody.
   if (::getuid() != 0 || ::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs root and setpriv";
-  const fs::path partial = dir_ / "cache" / "bundles" / "0123456789abcdef0123.partial-1";
+  const fs::path bundles = dir_ / "cache" / "bundles";
+  const fs::path partial = bundles / "0123456789abcdef0123.partial-999999999";
   fs::create_directories(partial);
   std::ofstream(partial / "slow.onnx") << "a model being written";
   const std::string chown = "chown -R 65534:65534 '" + dir_.string() + "'";
   ASSERT_EQ(std::system(chown.c_str()), 0);
+  const fishtts::FileLock held(bundles / "0123456789abcdef0123.lock");
   auto r = run_cli_as("/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups",
                       "say 'Hello world.' --model '" + kFixture.string() + "' --cache-dir '" + (dir_ / "cache").string() +
                           "' --greedy --max-new-tokens 12 --precision fp32 -o '" + (dir_ / "a.wav").string() + "'");

@@ -1,14 +1,14 @@
 #include "convert/bundle_cache.h"
 
-#include <signal.h>
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "common/error.h"
+#include "common/file_lock.h"
 
 namespace fs = std::filesystem;
 
@@ -51,19 +51,51 @@ void stamp_fresh_bundle(const fs::path& dir) {
   }
 }
 
-// Leftovers of conversions whose process is gone (killed half way): safe to delete.
-void remove_stale_partials(const fs::path& bundles) {
-  if (!fs::exists(bundles)) return;
+fs::path lock_path(const fs::path& bundles, const std::string& key) { return bundles / (key + ".lock"); }
+
+// Leftovers of conversions nobody is running any more (killed half way): a `<key>.partial-<pid>` folder is removed
+// only when its key's lock can be taken. The pid in the name says nothing here: a replica in another container
+// (same cache volume, other pid namespace) may be converting, and its flock is what shows it. `held_key` is the
+// key whose lock the caller holds (a second open file of the same lock would not get it).
+void remove_stale_partials(const fs::path& bundles, const std::string& held_key) {
   for (const auto& e : fs::directory_iterator(bundles)) {
     const std::string name = e.path().filename().string();
     const auto at = name.rfind(".partial-");
-    if (at == std::string::npos) continue;
-    const int pid = std::atoi(name.c_str() + at + 9);
-    // Only ESRCH means gone: EPERM is a live process of another user, whose conversion is still running.
-    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
-      std::error_code ec;
-      fs::remove_all(e.path(), ec);
+    if (at == std::string::npos || at == 0) continue;
+    const std::string key = name.substr(0, at);
+    std::optional<FileLock> lock;
+    if (key != held_key) {
+      try {
+        lock = FileLock::try_lock(lock_path(bundles, key));
+      } catch (const Error&) {
+        continue;  // a lock this process may not open: whether it is held cannot be told, so keep the folder
+      }
+      if (!lock) continue;  // being converted
     }
+    std::error_code ec;
+    fs::remove_all(e.path(), ec);
+  }
+}
+
+// The key's lock, held for the whole conversion; waits (and says so) while another process holds it. A cache this
+// process cannot write (a replica's read-only mount) is an error saying what to do.
+FileLock conversion_lock(const fs::path& bundles, const std::string& key, const ProgressFn& progress) {
+  const fs::path file = lock_path(bundles, key);
+  const auto unwritable = [&](const std::string& why) {
+    return Error(ErrorCode::kIo, bundles.string() + ": no usable bundle of this checkpoint, and the cache cannot be "
+                                 "written to convert one (" + why + "); a read-only cache needs `fishtts convert` first");
+  };
+  try {
+    fs::create_directories(bundles);
+    if (std::optional<FileLock> lock = FileLock::try_lock(file)) return std::move(*lock);
+  } catch (const std::exception& e) {
+    throw unwritable(e.what());
+  }
+  if (progress) progress("waiting for another process converting the same checkpoint (" + file.string() + ")");
+  try {
+    return FileLock(file);
+  } catch (const Error& e) {
+    throw unwritable(e.what());
   }
 }
 
@@ -130,10 +162,18 @@ ResolvedBundle resolve_bundle(const std::string& model_path, const BundleOptions
   }
 
   const std::string fingerprint = checkpoint_fingerprint(model_path);
+  const std::string key = bundle_cache_key(fingerprint, options);
   const fs::path bundles = cache_dir / "bundles";
-  const fs::path dir = bundles / bundle_cache_key(fingerprint, options);
-  fs::create_directories(bundles);
-  remove_stale_partials(bundles);
+  const fs::path dir = bundles / key;
+  // A finished bundle is loaded without any lock, so replicas may mount the cache read-only.
+  if (fs::exists(dir) && verify_bundle_cached(dir.string()).empty()) {
+    r.dir = dir.string();
+    return r;
+  }
+  // Converting (or replacing a broken bundle): one process per key at a time, across containers too. Whoever
+  // waits here reuses the bundle the holder has just finished.
+  const FileLock lock = conversion_lock(bundles, key, progress);
+  remove_stale_partials(bundles, key);
   if (fs::exists(dir)) {
     const std::string problem = verify_bundle_cached(dir.string());
     if (problem.empty()) {
@@ -144,13 +184,8 @@ ResolvedBundle resolve_bundle(const std::string& model_path, const BundleOptions
     fs::remove_all(dir);
   }
   const auto start = std::chrono::steady_clock::now();
-  try {
-    write_bundle(model_path, dir.string(), options, fingerprint, progress);
-    stamp_fresh_bundle(dir);
-  } catch (const std::exception&) {
-    // Another process may have finished the same conversion first; its bundle is as good as ours.
-    if (!fs::exists(dir) || !verify_bundle_cached(dir.string()).empty()) throw;
-  }
+  write_bundle(model_path, dir.string(), options, fingerprint, progress);
+  stamp_fresh_bundle(dir);
   r.dir = dir.string();
   r.converted = true;
   r.convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -4,6 +4,10 @@
 // wrong hash, other converter version) is rebuilt with a warning. Hashing a multi-GB bundle on every start would
 // cost seconds, so a stamp records the (size, mtime) of each file at its last full hash check; files unchanged
 // since are trusted, anything touched is hashed again.
+// Several processes (replicas in other containers, on one shared cache volume) may resolve the same checkpoint at
+// once: a conversion holds an flock on <cache>/bundles/<key>.lock from start to finish, so one process converts and
+// the others wait and then load its bundle; a <key>.partial-<pid> folder is deleted as a leftover only when its
+// key's lock is free. Loading a finished bundle takes no lock and needs no write access: the cache may be read-only.
 #pragma once
 
 #include <filesystem>

@@ -273,7 +273,9 @@ class Volumes:
 
 def bundle_state(cache):
     bundles = os.path.join(cache, "bundles")
-    names = sorted(n for n in os.listdir(bundles)) if os.path.isdir(bundles) else []
+    # Bundles are folders; "<key>.lock" beside them is the conversion lock (convert/bundle_cache.cpp).
+    names = sorted(n for n in os.listdir(bundles) if os.path.isdir(os.path.join(bundles, n))) \
+        if os.path.isdir(bundles) else []
     stamps = {n: os.stat(os.path.join(bundles, n, "verified.json")).st_mtime_ns
               for n in names if os.path.exists(os.path.join(bundles, n, "verified.json"))}
     return names, stamps
