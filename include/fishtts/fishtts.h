@@ -110,7 +110,11 @@ typedef void (*fishtts_log_callback)(const char* line, void* user_data);
 typedef struct fishtts_engine_params {
   const char* model_path;           /* checkpoint folder or converted bundle; NULL or "" = built-in demo model */
   const char* cache_dir;            /* converted bundles; NULL = $FISHTTS_CACHE_DIR, $XDG_CACHE_HOME/fishtts, ~/.cache */
-  int threads;                      /* intra-op threads; 0 = one per physical core */
+  int threads;                      /* intra-op threads; 0 = one per physical core. ONNX Runtime's thread pool is
+                                       one per process and lives as long as it: the first engine sizes it; a later
+                                       engine asking for other threads shares it (a warning says so, and
+                                       fishtts_engine_info.threads the pool's real size) rather than failing,
+                                       since nothing short of a new process could give it its own */
   fishtts_precision precision;      /* default AUTO; falls back to fp32 (with a warning) where it cannot run */
   fishtts_sample_space sample_space; /* default SEMANTIC */
   int block_size;                   /* int8/int4 quantization block along K: 16, 32, 64, 128 (default), 256 */
@@ -141,7 +145,7 @@ typedef struct fishtts_engine_info {
   int converted;            /* 1: this create converted the checkpoint */
   double convert_seconds;
   double load_seconds;
-  int threads;
+  int threads;              /* of the process's thread pool this engine runs on (see fishtts_engine_params) */
   int sample_rate;
   const char* codec_precision; /* "fp32", "bf16x3", "bf16" or "int8" */
 } fishtts_engine_info;

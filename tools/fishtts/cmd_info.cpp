@@ -36,6 +36,8 @@ nlohmann::json build_report(const InfoOptions& opt) {
   if (!opt.precision.empty()) overrides.precision = hw::parse_precision(opt.precision);
   if (!opt.codec_precision.empty()) overrides.codec_precision = hw::parse_codec_precision(opt.codec_precision);
   hw::EngineSettings s = hw::choose_settings(cpu, overrides);
+  // The threads are the pool's (ort/env.h): what an engine in this process would run on.
+  static_cast<void>(ort::share_env(s));
 
   return {
       {"fishtts", {{"version", version()}}},

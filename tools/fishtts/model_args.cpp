@@ -4,6 +4,7 @@
 
 #include "hw/cpu_info.h"
 #include "hw/engine_settings.h"
+#include "ort/env.h"
 #include "progress.h"
 #include "pipeline/model_resolver.h"
 
@@ -43,7 +44,11 @@ pipeline::EngineParams ModelArgs::engine_params() const {
 }
 
 hw::EngineSettings ModelArgs::settings() const {
-  return hw::choose_settings(hw::detect_cpu(), engine_params().overrides);
+  hw::EngineSettings s = hw::choose_settings(hw::detect_cpu(), engine_params().overrides);
+  // Sizes ONNX Runtime's one pool before anything runs it (a `convert --out` of an int8 codec calibrates with it).
+  // A command is its process's only model user, so the pool is never made earlier: no warning to show.
+  static_cast<void>(ort::share_env(s));
+  return s;
 }
 
 std::string ModelArgs::resolve_bundle(Progress& progress) const {
