@@ -55,6 +55,17 @@ TEST_F(EngineReport, ThreadsHoldThroughAColdInt8CodecConversion) {
   EXPECT_EQ(info.threads, threads);
 }
 
+// The C edge names its codec precision constants from hw's one table.
+TEST_F(EngineReport, ABadCodecPrecisionNamesTheCConstants) {
+  fishtts_engine_params p = params(1, static_cast<fishtts_codec_precision>(9));
+  fishtts_engine* engine = nullptr;
+  EXPECT_EQ(fishtts_engine_create(&p, &engine), FISHTTS_INVALID_ARGUMENT);
+  EXPECT_EQ(engine, nullptr);
+  EXPECT_STREQ(fishtts_last_error(),
+               "fishtts_engine_params.codec_precision is 9; expected FISHTTS_CODEC_PRECISION_AUTO, _FP32, _BF16, "
+               "_BF16X3, _INT8");
+}
+
 // The commands that convert without an engine (convert, encode, decode, generate, the bench) go through
 // resolve_model: it sizes the pool first, so the calibration of a cold int8 conversion runs on the threads asked
 // for and the pool keeps them.

@@ -98,7 +98,7 @@ void add_info_command(CLI::App& app) {
   cmd->add_option("--precision", opt->precision, "Weight precision to report instead of the automatic choice")
       ->check(CLI::IsMember(hw::precision_names()));
   cmd->add_option("--codec-precision", opt->codec_precision, "Codec decode precision to report instead of the automatic choice")
-      ->check(CLI::IsMember({"fp32", "bf16", "bf16x3", "int8"}));
+      ->check(CLI::IsMember(hw::codec_precision_names()));
   cmd->callback([opt] {
     nlohmann::json report = build_report(*opt);
     if (opt->json) {

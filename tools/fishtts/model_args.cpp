@@ -21,9 +21,8 @@ void ModelArgs::add_to(CLI::App* cmd, bool required) {
                   "down projections at int8; docs/quality.md) (default: chosen from the CPU)")
       ->check(CLI::IsMember(hw::precision_names()));
   cmd->add_option("--codec-precision", codec_precision,
-                  "Codec decode convolutions: fp32; bf16 or bf16x3 (oneDNN, plain or three-term split for ~16-bit "
-                  "accuracy; fast with AMX); int8 (static, calibrated at conversion); default: chosen from the CPU")
-      ->check(CLI::IsMember({"fp32", "bf16", "bf16x3", "int8"}));
+                  "Codec decode convolutions (" + hw::codec_precision_help() + "); default: chosen from the CPU")
+      ->check(CLI::IsMember(hw::codec_precision_names()));
   cmd->add_option("--sample-space", sample_space,
                   "semantic (heads limited to what sampling can pick) or full (exactly S1's heads)")
       ->check(CLI::IsMember({"semantic", "full"}));
