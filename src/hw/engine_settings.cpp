@@ -73,7 +73,8 @@ CodecPrecision parse_codec_precision(const std::string& name) {
   }
   std::string expected;
   for (const std::string& n : codec_precision_names()) expected += (expected.empty() ? "" : ", ") + n;
-  throw Error(ErrorCode::kInvalidArgument, "unknown codec precision '" + name + "' (expected one of: " + expected + ")");
+  throw Error(ErrorCode::kInvalidArgument,
+              "unknown codec precision '" + name + "' (expected one of: " + expected + ")");
 }
 
 std::vector<std::string> codec_precision_names() {

@@ -3,9 +3,9 @@
 // per-session pools would put 2-3x as many threads as cores on the CPU and make them fight at every call.
 //
 // The pool's size is fixed when env() first makes it: from the last configure_env() before, else the machine's
-// choice (hw::choose_settings). An entry point that reports threads (the engine, the CLI's model options, the pipeline's
-// model resolver) calls share_env() before anything runs ONNX Runtime: the int8 codec's calibration, during a
-// conversion, is such a use.
+// choice (hw::choose_settings). An entry point that reports threads (the engine, the CLI's model options, the
+// pipeline's model resolver) calls share_env() before anything runs ONNX Runtime: the int8 codec's calibration,
+// during a conversion, is such a use.
 #pragma once
 
 #include <onnxruntime_cxx_api.h>
