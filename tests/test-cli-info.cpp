@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hw/engine_settings.h"
 #include "support/cli_runner.h"
 
 namespace {
@@ -55,6 +56,19 @@ TEST(CliInfo, BadOverridesFailWithAMessage) {
   auto bad = run_cli("info --precision fp64");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("fp64"), std::string::npos) << bad.err;
+}
+
+// The option checks of `info` and of the model commands list the codec precisions of hw's one table.
+TEST(CliInfo, ABadCodecPrecisionListsTheTablesNames) {
+  std::string set;
+  for (const std::string& n : fishtts::hw::codec_precision_names()) set += (set.empty() ? "" : ",") + n;
+  for (const char* command : {"info", "say hi -o /dev/null"}) {
+    auto bad = run_cli(std::string(command) + " --codec-precision fp16");
+    EXPECT_NE(bad.exit_code, 0) << command;
+    EXPECT_NE(bad.err.find("fp16 not in {" + set + "}"), std::string::npos) << command << ": " << bad.err;
+  }
+  auto help = run_cli("say --help");
+  EXPECT_NE(help.out.find(fishtts::hw::codec_precision_help()), std::string::npos) << help.out;
 }
 
 TEST(CliInfo, TextReportNamesTheRuntimeAndSettings) {

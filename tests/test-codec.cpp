@@ -260,6 +260,16 @@ TEST_F(CodecParity, EncoderSessionIsCreatedOnFirstEncode) {
   fs::remove_all(broken);
 }
 
+// The codec precision the engine reports is codec.json's: a name no converter writes is a broken bundle.
+TEST_F(CodecParity, AnUnknownCodecPrecisionInTheBundleIsABadFormat) {
+  std::ifstream in(dir_ / "codec.json");
+  nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(codec::CodecInfo::from_json(j, "codec.json").precision, "fp32");
+  j["precision"] = "fp16";
+  expect_error(ErrorCode::kBadFormat, "codec.json: precision: unknown codec precision 'fp16'",
+               [&] { codec::CodecInfo::from_json(j, "codec.json"); });
+}
+
 TEST_F(CodecParity, BadCodesAndAudioGiveClearErrors) {
   text::IntMatrix codes = test::golden_matrix("decode_codes");
   text::IntMatrix short_rows = codes;

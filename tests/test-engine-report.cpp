@@ -12,6 +12,7 @@
 #include "hw/cpu_info.h"
 #include "hw/engine_settings.h"
 #include "ort/env.h"
+#include "pipeline/model_resolver.h"
 
 namespace {
 
@@ -54,6 +55,35 @@ TEST_F(EngineReport, ThreadsHoldThroughAColdInt8CodecConversion) {
   EXPECT_EQ(info.threads, threads);
 }
 
+// The C edge names its codec precision constants from hw's one table.
+TEST_F(EngineReport, ABadCodecPrecisionNamesTheCConstants) {
+  fishtts_engine_params p = params(1, static_cast<fishtts_codec_precision>(9));
+  fishtts_engine* engine = nullptr;
+  EXPECT_EQ(fishtts_engine_create(&p, &engine), FISHTTS_INVALID_ARGUMENT);
+  EXPECT_EQ(engine, nullptr);
+  EXPECT_STREQ(fishtts_last_error(),
+               "fishtts_engine_params.codec_precision is 9; expected FISHTTS_CODEC_PRECISION_AUTO, _FP32, _BF16, "
+               "_BF16X3, _INT8");
+}
+
+// The commands that convert without an engine (convert, encode, decode, generate, the bench) go through
+// resolve_model: it sizes the pool first, so the calibration of a cold int8 conversion runs on the threads asked
+// for and the pool keeps them.
+TEST_F(EngineReport, ThreadsHoldThroughAColdInt8ConversionWithoutAnEngine) {
+  const int threads = non_default_threads();
+  fishtts::pipeline::EngineParams p;
+  p.model_path = FISHTTS_FIXTURE_DIR;
+  p.cache_dir = cache_.string();
+  p.overrides.threads = threads;
+  p.overrides.precision = fishtts::hw::Precision::kFp32;
+  p.overrides.codec_precision = fishtts::hw::CodecPrecision::kInt8;
+  const fishtts::hw::EngineSettings settings = fishtts::hw::choose_settings(fishtts::hw::detect_cpu(), p.overrides);
+  const fishtts::convert::ResolvedBundle b = fishtts::pipeline::resolve_model(p, settings);
+  ASSERT_TRUE(b.converted);
+  EXPECT_EQ(fishtts::ort::intra_op_threads(), threads);
+  EXPECT_TRUE(b.warnings.empty()) << b.warnings.front();
+}
+
 // A second engine cannot resize the process's pool: it shares it, reports the threads it really has, and warns.
 TEST_F(EngineReport, ASecondEngineReportsTheSharedPoolsThreads) {
   const int first_threads = non_default_threads();
@@ -61,6 +91,7 @@ TEST_F(EngineReport, ASecondEngineReportsTheSharedPoolsThreads) {
   Engine second(params(first_threads + 1, FISHTTS_CODEC_PRECISION_FP32));
   EXPECT_EQ(first.info().threads, first_threads);
   EXPECT_EQ(second.info().threads, first_threads);
+  EXPECT_EQ(fishtts::ort::intra_op_threads(), first_threads);
   const std::string warnings = second.info().warnings;
   EXPECT_NE(warnings.find("thread pool is one per process"), std::string::npos) << warnings;
   EXPECT_EQ(std::string(first.info().warnings).find("thread pool"), std::string::npos);

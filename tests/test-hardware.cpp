@@ -114,6 +114,24 @@ TEST(EngineSettings, InvalidThreadOverrideIsRejected) {
   EXPECT_THROW(choose_settings(haswell(), o), fishtts::Error);
 }
 
+// One table names the codec precisions: every name parses back, and a bad name's error lists exactly them.
+TEST(EngineSettings, CodecPrecisionNamesComeFromOneTable) {
+  const std::vector<std::string> names = fishtts::hw::codec_precision_names();
+  EXPECT_EQ(names, (std::vector<std::string>{"fp32", "bf16", "bf16x3", "int8"}));
+  std::string listed;
+  for (const std::string& n : names) {
+    EXPECT_EQ(fishtts::hw::codec_precision_name(fishtts::hw::parse_codec_precision(n)), n);
+    EXPECT_NE(fishtts::hw::codec_precision_help().find(n + ": "), std::string::npos) << n;
+    listed += (listed.empty() ? "" : ", ") + n;
+  }
+  try {
+    fishtts::hw::parse_codec_precision("fp16");
+    FAIL() << "fp16 parsed";
+  } catch (const fishtts::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "unknown codec precision 'fp16' (expected one of: " + listed + ")");
+  }
+}
+
 TEST(EngineSettings, PrecisionNamesRoundTrip) {
   for (Precision p : {Precision::kFp32, Precision::kInt8, Precision::kInt4}) {
     EXPECT_EQ(fishtts::hw::parse_precision(fishtts::hw::precision_name(p)), p);

@@ -92,7 +92,7 @@ typedef enum fishtts_precision {
 } fishtts_precision;
 
 typedef enum fishtts_codec_precision {
-  FISHTTS_CODEC_PRECISION_AUTO = 0,   /* chosen from the CPU: bf16x3 with AMX, else fp32 */
+  FISHTTS_CODEC_PRECISION_AUTO = 0,   /* chosen from the CPU: bf16 with AMX or AVX512-BF16, else fp32 */
   FISHTTS_CODEC_PRECISION_FP32 = 1,   /* the reference */
   FISHTTS_CODEC_PRECISION_BF16X3 = 2, /* decoder convs in split bf16 (~16-bit accurate; oneDNN, needs AVX-512) */
   FISHTTS_CODEC_PRECISION_BF16 = 3,   /* decoder convs in plain bf16, as upstream's bf16 autocast */
@@ -110,7 +110,11 @@ typedef void (*fishtts_log_callback)(const char* line, void* user_data);
 typedef struct fishtts_engine_params {
   const char* model_path;           /* checkpoint folder or converted bundle; NULL or "" = built-in demo model */
   const char* cache_dir;            /* converted bundles; NULL = $FISHTTS_CACHE_DIR, $XDG_CACHE_HOME/fishtts, ~/.cache */
-  int threads;                      /* intra-op threads; 0 = one per physical core */
+  int threads;                      /* intra-op threads; 0 = one per physical core. ONNX Runtime's thread pool is
+                                       one per process and lives as long as it: the first engine sizes it; a later
+                                       engine asking for other threads shares it (a warning says so, and
+                                       fishtts_engine_info.threads the pool's real size) rather than failing,
+                                       since nothing short of a new process could give it its own */
   fishtts_precision precision;      /* default AUTO; falls back to fp32 (with a warning) where it cannot run */
   fishtts_sample_space sample_space; /* default SEMANTIC */
   int block_size;                   /* int8/int4 quantization block along K: 16, 32, 64, 128 (default), 256 */
@@ -135,15 +139,17 @@ FISHTTS_API int fishtts_engine_sample_rate(const fishtts_engine* engine);
 /* What was loaded. Strings belong to the engine and live as long as it. */
 typedef struct fishtts_engine_info {
   const char* bundle_dir;   /* the converted bundle in use */
-  const char* precision;    /* "fp32", "int8" or "int4" (after any fallback) */
+  const char* precision;    /* of the loaded transformer weights: "fp32", "int8", "int4" or "int4-mixed" (after any
+                               fallback; a ready bundle folder keeps the precision it was converted with) */
   const char* warnings;     /* newline-separated, "" if none */
   int demo_model;           /* 1: random weights, the audio is noise */
   int converted;            /* 1: this create converted the checkpoint */
   double convert_seconds;
   double load_seconds;
-  int threads;
+  int threads;              /* of the process's thread pool this engine runs on (see fishtts_engine_params) */
   int sample_rate;
-  const char* codec_precision; /* "fp32", "bf16x3", "bf16" or "int8" */
+  const char* codec_precision; /* of the loaded codec decode (codec.json): its
+                                  FISHTTS_CODEC_PRECISION_* name in lowercase, e.g. "fp32" */
 } fishtts_engine_info;
 
 FISHTTS_API fishtts_status fishtts_engine_get_info(const fishtts_engine* engine, fishtts_engine_info* info);

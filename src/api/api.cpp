@@ -129,7 +129,8 @@ fishtts_status fishtts_engine_get_info(const fishtts_engine* engine, fishtts_eng
     info->load_seconds = load.load_seconds;
     info->threads = load.settings.intra_op_threads;
     info->sample_rate = engine->engine->sample_rate();
-    info->codec_precision = fishtts::hw::codec_precision_name(load.settings.codec_precision);
+    // The loaded bundle's (codec.json): a ready bundle folder keeps its precision whatever the params asked.
+    info->codec_precision = engine->engine->codec().info().precision.c_str();
   });
 }
 

@@ -1,5 +1,7 @@
 #include "api/params.h"
 
+#include <algorithm>
+#include <cctype>
 #include <span>
 #include <string>
 
@@ -34,6 +36,16 @@ pipeline::ReferenceInput to_reference(const fishtts_reference& r, std::size_t in
   return out;
 }
 
+// "FISHTTS_CODEC_PRECISION_AUTO, _FP32, ...": the C constants, named from hw's one table of codec precisions.
+std::string codec_precision_constants() {
+  std::string out = "FISHTTS_CODEC_PRECISION_AUTO";
+  for (std::string name : hw::codec_precision_names()) {
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+    out += ", _" + name;
+  }
+  return out;
+}
+
 }  // namespace
 
 pipeline::EngineParams to_engine_params(const fishtts_engine_params& params) {
@@ -56,7 +68,8 @@ pipeline::EngineParams to_engine_params(const fishtts_engine_params& params) {
     case FISHTTS_CODEC_PRECISION_BF16: p.overrides.codec_precision = hw::CodecPrecision::kBf16; break;
     case FISHTTS_CODEC_PRECISION_INT8: p.overrides.codec_precision = hw::CodecPrecision::kInt8; break;
     default:
-      bad("fishtts_engine_params.codec_precision is " + std::to_string(params.codec_precision) + "; expected 0..4");
+      bad("fishtts_engine_params.codec_precision is " + std::to_string(params.codec_precision) + "; expected " +
+          codec_precision_constants());
   }
   switch (params.sample_space) {
     case FISHTTS_SAMPLE_SPACE_SEMANTIC: p.sample_space = convert::SampleSpace::kSemantic; break;

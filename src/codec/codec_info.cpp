@@ -1,6 +1,7 @@
 #include "codec/codec_info.h"
 
 #include "common/error.h"
+#include "hw/engine_settings.h"
 
 namespace fishtts::codec {
 namespace {
@@ -44,6 +45,12 @@ CodecInfo CodecInfo::from_json(const nlohmann::json& j, const std::string& where
   positive(info.encode.max_frames, where, "encode.max_frames");
   if (info.codebook_sizes.empty()) throw Error(ErrorCode::kBadFormat, where + ": codebook_sizes is empty");
   for (int64_t s : info.codebook_sizes) positive(s, where, "codebook_sizes[]");
+  // What the engine reports as loaded, so a name no converter writes is a broken bundle, not a report.
+  try {
+    static_cast<void>(hw::parse_codec_precision(info.precision));
+  } catch (const Error& e) {
+    throw Error(ErrorCode::kBadFormat, where + ": precision: " + e.what());
+  }
   return info;
 }
 

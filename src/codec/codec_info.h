@@ -30,7 +30,7 @@ struct CodecInfo {
   int64_t hop_length = 0;
   int64_t latent_dim = 0;
   std::vector<int64_t> codebook_sizes;  // [0] semantic, then residual
-  std::string precision;
+  std::string precision;  // of the decode convs, as converted: a hw::codec_precision_name (checked on read)
   ChunkGraphInfo decode;
   ChunkGraphInfo encode;
 

@@ -43,7 +43,8 @@ std::shared_ptr<const CodecModel> CodecModel::load(const std::string& bundle_dir
   model->options_ = options;
   model->bundle_dir_ = bundle_dir;
   model->settings_ = settings;
-  ort::configure_env(settings);  // sizes the shared thread pool unless another model already started it
+  // The process's one pool (ort/env.h), sized here unless made earlier: the sessions run on it as it is.
+  model->settings_.intra_op_threads = ort::configure_env(settings);
   // A bundle without its encoder fails here, not at the first reference voice.
   const fs::path encoder = dir / model->info_.encode.file;
   if (!fs::exists(encoder)) throw Error(ErrorCode::kNotFound, encoder.string() + ": missing from the bundle");

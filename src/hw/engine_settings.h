@@ -25,8 +25,12 @@ std::vector<std::string> precision_names();
 enum class CodecPrecision { kFp32, kBf16, kBf16x3, kInt8 };
 
 const char* codec_precision_name(CodecPrecision p);
-// Parses "fp32" | "bf16" | "bf16x3" | "int8"; throws fishtts::Error(kInvalidArgument) naming the accepted values.
+// Parses one of codec_precision_names(); throws fishtts::Error(kInvalidArgument) naming the accepted values.
 CodecPrecision parse_codec_precision(const std::string& name);
+// Every name parse_codec_precision accepts, reference (fp32) first: for option checks, help and variant lists.
+std::vector<std::string> codec_precision_names();
+// "name: what it is" for each, "; "-separated, for option help.
+std::string codec_precision_help();
 
 struct SettingsOverrides {
   int threads = 0;                       // 0 = choose from the hardware

@@ -86,7 +86,9 @@ std::shared_ptr<const LlmModel> LlmModel::load(const std::string& bundle_dir, co
   }
   auto model = std::shared_ptr<LlmModel>(new LlmModel());
   model->info_ = LlmInfo::from_json(j, info_path.string());
-  ort::configure_env(settings);  // sizes the shared thread pool unless another model already started it
+  // The process's one pool (ort/env.h): sized here unless made earlier, then these sessions run on it as it is. The
+  // entry points that report threads sized it first and read its size back (pipeline/engine.cpp).
+  static_cast<void>(ort::configure_env(settings));
   Ort::SessionOptions options = ort::make_session_options(settings);
   auto open = [&](const char* name) {
     const fs::path p = dir / name;

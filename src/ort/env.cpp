@@ -11,23 +11,39 @@ namespace {
 
 std::mutex g_mutex;
 std::unique_ptr<Ort::Env> g_env;
-std::optional<hw::EngineSettings> g_settings;  // unset: chosen from this machine on first use
+// The pool's size: the last configure_env() before env() made the pool, then fixed. Unset: the machine's choice.
+// ONNX Runtime cannot report its global pool's size, so this is the one record of what env() passed it.
+std::optional<int> g_threads;
+
+// Under g_mutex.
+int pool_threads_locked() { return g_threads ? *g_threads : hw::choose_settings(hw::detect_cpu()).intra_op_threads; }
 
 }  // namespace
 
-bool configure_env(const hw::EngineSettings& settings) {
+int configure_env(const hw::EngineSettings& settings) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  if (g_env) return false;
-  g_settings = settings;
-  return true;
+  if (!g_env) g_threads = settings.intra_op_threads;
+  return pool_threads_locked();
+}
+
+std::string share_env(hw::EngineSettings& settings) {
+  const int asked = settings.intra_op_threads;
+  const int running = configure_env(settings);
+  if (running == asked) return "";
+  settings.intra_op_threads = running;
+  settings.threads_reason = "the process's ONNX Runtime thread pool, made earlier (by another engine or model)";
+  return "ONNX Runtime's thread pool is one per process and already runs " + std::to_string(running) +
+         " threads (made by an earlier engine or model): this one shares it instead of the " + std::to_string(asked) +
+         " asked for";
 }
 
 Ort::Env& env() {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (!g_env) {
-    if (!g_settings) g_settings = hw::choose_settings(hw::detect_cpu());
+    const int threads = pool_threads_locked();
+    g_threads = threads;
     Ort::ThreadingOptions threading;
-    threading.SetGlobalIntraOpNumThreads(g_settings->intra_op_threads);
+    threading.SetGlobalIntraOpNumThreads(threads);
     threading.SetGlobalInterOpNumThreads(1);
     // Spinning keeps the workers hot between the ~10 short graph calls of every frame; without it each call
     // pays a wake-up.
@@ -43,8 +59,7 @@ Ort::Env& env() {
 
 int intra_op_threads() {
   std::lock_guard<std::mutex> lock(g_mutex);
-  if (!g_settings) g_settings = hw::choose_settings(hw::detect_cpu());
-  return g_settings->intra_op_threads;
+  return pool_threads_locked();
 }
 
 std::string runtime_version() { return Ort::GetVersionString(); }

@@ -29,17 +29,10 @@ const char* kDemoWarning =
     "official openaudio-s1-mini checkpoint for speech";
 
 // ONNX Runtime's thread pool is one per process (ort/env.h): sized here, before anything (the int8 codec's
-// calibration during a conversion included) creates it. An engine made after another shares the pool that one
+// calibration during a conversion included) makes it. An engine made after another shares the pool that one
 // made, and says so, so that the threads it reports are the threads it runs.
-void configure_thread_pool(EngineLoadInfo& info) {
-  if (ort::configure_env(info.settings)) return;
-  const int running = ort::intra_op_threads();
-  if (running == info.settings.intra_op_threads) return;
-  info.warnings.push_back("ONNX Runtime's thread pool is one per process and already runs " +
-                          std::to_string(running) + " threads (made by an earlier engine): this engine shares it "
-                          "instead of the " + std::to_string(info.settings.intra_op_threads) + " asked for");
-  info.settings.intra_op_threads = running;
-  info.settings.threads_reason = "the process's ONNX Runtime thread pool, made by an earlier engine";
+void configure_thread_pool(hw::EngineSettings& settings, std::vector<std::string>& warnings) {
+  if (std::string w = ort::share_env(settings); !w.empty()) warnings.push_back(std::move(w));
 }
 
 // A ready bundle folder is loaded as it was converted, whatever the settings ask: report what it holds.
@@ -76,7 +69,11 @@ convert::ResolvedBundle resolve_model(const EngineParams& params, const hw::Engi
   auto progress = [&](const std::string& stage) {
     if (log) log(stage + "...");
   };
+  hw::EngineSettings pool = settings;
+  std::vector<std::string> pool_warnings;
+  configure_thread_pool(pool, pool_warnings);  // first: an int8 codec's calibration runs ONNX Runtime
   convert::ResolvedBundle b = convert::resolve_bundle(model_path, bundle_options(params, settings), cache, progress);
+  b.warnings.insert(b.warnings.begin(), pool_warnings.begin(), pool_warnings.end());
   if (params.model_path.empty()) b.warnings.insert(b.warnings.begin(), kDemoWarning);
   return b;
 }
@@ -86,7 +83,7 @@ std::shared_ptr<const Engine> Engine::create(const EngineParams& params, const L
   EngineLoadInfo& info = engine->info_;
   info.demo_model = params.model_path.empty();
   info.settings = hw::choose_settings(hw::detect_cpu(), params.overrides);
-  configure_thread_pool(info);
+  configure_thread_pool(info.settings, info.warnings);
   auto resolve_and_load = [&](const hw::EngineSettings& settings) {
     convert::ResolvedBundle b = resolve_model(params, settings, log);
     info.warnings.insert(info.warnings.end(), b.warnings.begin(), b.warnings.end());

@@ -12,7 +12,8 @@ namespace fishtts::pipeline {
 convert::BundleOptions bundle_options(const EngineParams& params, const hw::EngineSettings& settings);
 
 // The bundle for these params (the demo model when model_path is empty; a checkpoint through the cache), without
-// loading it: for commands that need only part of the model. Warnings go to `log`.
+// loading it: for commands that need only part of the model. Sizes ONNX Runtime's thread pool from `settings`
+// first (ort::share_env; a warning when an earlier engine made it with other threads). Warnings go to `log`.
 convert::ResolvedBundle resolve_model(const EngineParams& params, const hw::EngineSettings& settings,
                                       const LogFn& log = {});
 

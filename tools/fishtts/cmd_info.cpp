@@ -36,6 +36,8 @@ nlohmann::json build_report(const InfoOptions& opt) {
   if (!opt.precision.empty()) overrides.precision = hw::parse_precision(opt.precision);
   if (!opt.codec_precision.empty()) overrides.codec_precision = hw::parse_codec_precision(opt.codec_precision);
   hw::EngineSettings s = hw::choose_settings(cpu, overrides);
+  // The threads are the pool's (ort/env.h): what an engine in this process would run on.
+  static_cast<void>(ort::share_env(s));
 
   return {
       {"fishtts", {{"version", version()}}},
@@ -96,7 +98,7 @@ void add_info_command(CLI::App& app) {
   cmd->add_option("--precision", opt->precision, "Weight precision to report instead of the automatic choice")
       ->check(CLI::IsMember(hw::precision_names()));
   cmd->add_option("--codec-precision", opt->codec_precision, "Codec decode precision to report instead of the automatic choice")
-      ->check(CLI::IsMember({"fp32", "bf16", "bf16x3", "int8"}));
+      ->check(CLI::IsMember(hw::codec_precision_names()));
   cmd->callback([opt] {
     nlohmann::json report = build_report(*opt);
     if (opt->json) {

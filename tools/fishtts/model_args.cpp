@@ -4,6 +4,7 @@
 
 #include "hw/cpu_info.h"
 #include "hw/engine_settings.h"
+#include "ort/env.h"
 #include "progress.h"
 #include "pipeline/model_resolver.h"
 
@@ -20,9 +21,8 @@ void ModelArgs::add_to(CLI::App* cmd, bool required) {
                   "down projections at int8; docs/quality.md) (default: chosen from the CPU)")
       ->check(CLI::IsMember(hw::precision_names()));
   cmd->add_option("--codec-precision", codec_precision,
-                  "Codec decode convolutions: fp32; bf16 or bf16x3 (oneDNN, plain or three-term split for ~16-bit "
-                  "accuracy; fast with AMX); int8 (static, calibrated at conversion); default: chosen from the CPU")
-      ->check(CLI::IsMember({"fp32", "bf16", "bf16x3", "int8"}));
+                  "Codec decode convolutions (" + hw::codec_precision_help() + "); default: chosen from the CPU")
+      ->check(CLI::IsMember(hw::codec_precision_names()));
   cmd->add_option("--sample-space", sample_space,
                   "semantic (heads limited to what sampling can pick) or full (exactly S1's heads)")
       ->check(CLI::IsMember({"semantic", "full"}));
@@ -43,7 +43,11 @@ pipeline::EngineParams ModelArgs::engine_params() const {
 }
 
 hw::EngineSettings ModelArgs::settings() const {
-  return hw::choose_settings(hw::detect_cpu(), engine_params().overrides);
+  hw::EngineSettings s = hw::choose_settings(hw::detect_cpu(), engine_params().overrides);
+  // Sizes ONNX Runtime's one pool before anything runs it (a `convert --out` of an int8 codec calibrates with it).
+  // A command is its process's only model user, so the pool is never made earlier: no warning to show.
+  static_cast<void>(ort::share_env(s));
+  return s;
 }
 
 std::string ModelArgs::resolve_bundle(Progress& progress) const {

@@ -24,6 +24,7 @@ struct ModelArgs {
 
   // `required`: whether --model must be given (say runs the demo model without it).
   void add_to(CLI::App* cmd, bool required = true);
+  // The settings the command runs with; sizes ONNX Runtime's thread pool from them (ort/env.h).
   hw::EngineSettings settings() const;
   pipeline::EngineParams engine_params() const;
   // The bundle folder to load, converting through the cache if needed; progress and warnings go to `progress`.

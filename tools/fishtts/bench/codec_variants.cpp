@@ -1,32 +1,31 @@
 #include "bench/codec_variants.h"
 
-#include <array>
-
 namespace fishtts::cli::bench {
 namespace {
 
-const std::array kVariants = {
-    CodecVariant{"fp32", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kFp32; }},
-    CodecVariant{"bf16x3", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kBf16x3; }},
-    CodecVariant{"bf16", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kBf16; }},
-    CodecVariant{"int8", [](pipeline::EngineParams& p) { p.overrides.codec_precision = hw::CodecPrecision::kInt8; }},
-};
+// One variant per codec precision, in hw's table order (fp32, the reference, first).
+const std::vector<CodecVariant>& variants() {
+  static const std::vector<CodecVariant> all = [] {
+    std::vector<CodecVariant> v;
+    for (const std::string& name : hw::codec_precision_names()) v.push_back({name, hw::parse_codec_precision(name)});
+    return v;
+  }();
+  return all;
+}
 
 }  // namespace
 
+void CodecVariant::apply(pipeline::EngineParams& params) const { params.overrides.codec_precision = precision; }
+
 const CodecVariant* find_codec_variant(const std::string& name) {
-  for (const CodecVariant& v : kVariants) {
+  for (const CodecVariant& v : variants()) {
     if (name == v.name) return &v;
   }
   return nullptr;
 }
 
-std::vector<std::string> codec_variant_names() {
-  std::vector<std::string> names;
-  for (const CodecVariant& v : kVariants) names.emplace_back(v.name);
-  return names;
-}
+std::vector<std::string> codec_variant_names() { return hw::codec_precision_names(); }
 
-const char* reference_codec_variant() { return kVariants.front().name; }
+const char* reference_codec_variant() { return variants().front().name.c_str(); }
 
 }  // namespace fishtts::cli::bench

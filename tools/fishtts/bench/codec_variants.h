@@ -1,5 +1,5 @@
-// The codec variants the benchmark sweeps: each one a name and how it changes the engine's conversion options.
-// A new codec precision is one more line in codec_variants.cpp.
+// The codec variants the benchmark sweeps: each one a codec precision (hw/engine_settings.h, whose table they
+// follow) and how it changes the engine's conversion options.
 #pragma once
 
 #include <string>
@@ -10,8 +10,9 @@
 namespace fishtts::cli::bench {
 
 struct CodecVariant {
-  const char* name;
-  void (*apply)(pipeline::EngineParams& params);
+  std::string name;
+  hw::CodecPrecision precision;
+  void apply(pipeline::EngineParams& params) const;
 };
 
 // The first variant is the reference the others' SNR is measured against.
