@@ -39,7 +39,7 @@ class CliSay : public ::testing::Test {
   }
   fs::path bundle_dir() {
     for (const auto& e : fs::directory_iterator(dir_ / "cache" / "bundles")) {
-      if (e.path().filename().string().find(".partial") == std::string::npos) return e.path();
+      if (e.is_directory() && e.path().filename().string().find(".partial") == std::string::npos) return e.path();
     }
     return {};
   }
